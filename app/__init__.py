@@ -1,0 +1,1 @@
+"""Tribune: a self-hosted debate and comment forum for a newsroom."""

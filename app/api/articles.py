@@ -1,0 +1,101 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response
+
+from app.api.common import json_response
+from app.api.schemas import ArticleOut, ArticlePage, CommentOut, CommentPage, ThreadOut, article_out, comment_out
+from app.deps import ArticleDep, CurrentUser, RulesDep, SessionDep, Viewer
+from app.errors import BadRequest
+from app.i18n import _
+from app.models import CommentStatus
+from app.models.schemas import CommentCreate, StanceRequest
+from app.services import articles, comments
+
+router = APIRouter(tags=["articles"])
+
+Limit = Annotated[int, Query(ge=1, le=100)]
+
+
+@router.get("/articles", response_model=ArticlePage)
+def list_articles(session: SessionDep, viewer: Viewer,
+                  cursor: Annotated[str | None, Query(max_length=20)] = None, limit: Limit = 20) -> Response:
+    """Published articles, newest first."""
+    before = None
+    if cursor is not None:
+        if not cursor.isdigit() or len(cursor) > 10:
+            raise BadRequest(_("Curseur de pagination invalide."), fields={"cursor": "invalid"})
+        before = int(cursor)
+    items, next_id = articles.list_articles(session, viewer=viewer, before_id=before, limit=limit)
+    stances = {a.id: articles.get_stance(session, user=viewer, article=a) for a in items} if viewer else {}
+    return json_response({
+        "items": [article_out(a, stances.get(a.id)) for a in items],
+        "next_cursor": str(next_id) if next_id else None,
+    })
+
+
+@router.get("/articles/{slug}", response_model=ArticleOut)
+def get_article(session: SessionDep, viewer: Viewer, article: ArticleDep) -> Response:
+    """One article with its stance tally."""
+    mine = articles.get_stance(session, user=viewer, article=article)
+    return json_response(article_out(article, mine.value if mine else None))
+
+
+@router.put("/articles/{slug}/stance", response_model=ArticleOut)
+def put_stance(session: SessionDep, user: CurrentUser, article: ArticleDep, data: StanceRequest) -> Response:
+    """Answer the article's question; `{"stance": null}` withdraws."""
+    articles.set_stance(session, user=user, article=article, stance=data.stance)
+    return json_response(article_out(article, data.stance.value if data.stance else None))
+
+
+@router.get("/articles/{slug}/comments", response_model=CommentPage)
+def list_comments(
+    session: SessionDep,
+    viewer: Viewer,
+    article: ArticleDep,
+    rules: RulesDep,
+    sort: Annotated[str | None, Query(max_length=20)] = None,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    limit: Limit = 20,
+) -> Response:
+    """Top-level reactions, a page at a time, each with its first replies."""
+    page = comments.list_top_level(session, article=article, viewer=viewer, sort=comments.parse_sort(sort),
+                                   cursor=cursor, limit=limit, rules=rules)
+    return json_response({
+        "items": [comment_out(n, slug=article.slug, viewer=viewer) for n in page.items],
+        "next_cursor": page.next_cursor,
+    })
+
+
+@router.post("/articles/{slug}/comments", status_code=201, response_model=CommentOut,
+             responses={202: {"model": CommentOut, "description": "Accepted, held for moderation"}})
+def post_comment(session: SessionDep, user: CurrentUser, article: ArticleDep, rules: RulesDep,
+                 data: CommentCreate) -> Response:
+    """Post a reaction (with a stance) or a reply (with parent_id)."""
+    comment = comments.post_comment(session, author=user, article=article, data=data, rules=rules)
+    node = comments.Node(comment=comment, author=user)
+    status = 202 if comment.status == CommentStatus.pending else 201
+    return json_response(comment_out(node, slug=article.slug, viewer=user), status)
+
+
+@router.get("/articles/{slug}/thread", response_model=ThreadOut)
+def get_thread(session: SessionDep, viewer: Viewer, article: ArticleDep,
+               sort: Annotated[str | None, Query(max_length=20)] = None) -> Response:
+    """The whole visible debate in one response, every branch nested to its full depth."""
+    items = comments.thread(session, article=article, viewer=viewer, sort=comments.parse_sort(sort))
+    out = [comment_out(n, slug=article.slug, viewer=viewer) for n in items]
+    return json_response({"items": out, "count": _count(out)})
+
+
+def _count(items: list[dict[str, object]]) -> int:
+    total = 0
+    stack = list(items)
+    while stack:
+        item = stack.pop()
+        total += 1
+        stack.extend(item["replies"])  # type: ignore[arg-type]
+    return total
+
+
+

@@ -1,0 +1,41 @@
+from __future__ import annotations
+
+from fastapi import APIRouter, Response
+
+from app.api.common import json_response
+from app.api.schemas import CommentOut, VoteOut, comment_out
+from app.deps import CommentDep, CurrentUser, RulesDep, SessionDep, Viewer
+from app.models.schemas import CommentUpdate, VoteRequest
+from app.services import comments, votes
+
+router = APIRouter(prefix="/comments", tags=["comments"])
+
+
+@router.get("/{comment_id}", response_model=CommentOut)
+def get_comment(session: SessionDep, viewer: Viewer, comment: CommentDep) -> Response:
+    """A comment with its whole branch."""
+    found = comments.branch(session, comment=comment, viewer=viewer)
+    return json_response(comment_out(found.node, slug=comment.article.slug, viewer=viewer))
+
+
+@router.patch("/{comment_id}", response_model=CommentOut)
+def patch_comment(session: SessionDep, user: CurrentUser, comment: CommentDep, rules: RulesDep,
+                  data: CommentUpdate) -> Response:
+    """Edit a comment: its author within the edit window, or a moderator."""
+    comments.edit_comment(session, user=user, comment=comment, data=data, rules=rules)
+    found = comments.branch(session, comment=comment, viewer=user)
+    return json_response(comment_out(found.node, slug=comment.article.slug, viewer=user))
+
+
+@router.delete("/{comment_id}", status_code=204)
+def delete_comment(session: SessionDep, user: CurrentUser, comment: CommentDep) -> Response:
+    """Delete a comment; a placeholder stays where it has replies."""
+    comments.delete_comment(session, user=user, comment=comment)
+    return Response(status_code=204)
+
+
+@router.put("/{comment_id}/vote", response_model=VoteOut)
+def put_vote(session: SessionDep, user: CurrentUser, comment: CommentDep, data: VoteRequest) -> Response:
+    """Set your vote: 1 up, -1 down, 0 withdraws."""
+    result = votes.set_vote(session, voter=user, comment=comment, value=data.value)
+    return json_response({"upvotes": result.upvotes, "downvotes": result.downvotes, "my_vote": result.my_vote})

@@ -1,0 +1,147 @@
+"""The `tribune` command."""
+
+from __future__ import annotations
+
+import getpass
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from alembic import command
+from alembic.config import Config
+from pydantic import ValidationError
+from sqlmodel import Session
+
+from app.config import Settings
+from app.db import make_engine, writer
+from app.errors import DomainError
+from app.models import Role
+from app.models.schemas import UserCreate
+from app.services import accounts, articles
+
+ROOT = Path(__file__).resolve().parent.parent
+
+cli = typer.Typer(help="Tribune: the newsroom's debate forum.", no_args_is_help=True, add_completion=False)
+db_cli = typer.Typer(help="Database schema.", no_args_is_help=True)
+cli.add_typer(db_cli, name="db")
+
+
+def alembic_config(url: str) -> Config:
+    config = Config(str(ROOT / "alembic.ini"))
+    config.set_main_option("script_location", str(ROOT / "migrations"))
+    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return config
+
+
+def _settings() -> Settings:
+    settings = Settings()
+    settings.instance_path.mkdir(parents=True, exist_ok=True)
+    return settings
+
+
+@db_cli.command("upgrade")
+def db_upgrade(revision: str = "head") -> None:
+    """Bring the database schema up to date (creates the database if needed)."""
+    settings = _settings()
+    command.upgrade(alembic_config(settings.effective_database_url), revision)
+    typer.echo(f"database at {revision}")
+
+
+@db_cli.command("downgrade")
+def db_downgrade(revision: str) -> None:
+    """Step the schema back to REVISION ("base" drops every table)."""
+    command.downgrade(alembic_config(_settings().effective_database_url), revision)
+
+
+@cli.command("init")
+def init() -> None:
+    """Upgrade the database, then load the default article if there is none."""
+    db_upgrade("head")
+    engine = make_engine(_settings().effective_database_url)
+    with Session(writer(engine)) as session:
+        article = articles.ensure_default_article(session)
+        session.commit()
+        if article is not None:
+            typer.echo(f"loaded default article: /articles/{article.slug}")
+    engine.dispose()
+
+
+@cli.command("import-article")
+def import_article(path: Path) -> None:
+    """Import a Markdown file with front matter; importing the same slug again updates it."""
+    try:
+        source = articles.parse_markdown_article(path.read_text("utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise typer.BadParameter(str(exc)) from exc
+    except DomainError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    engine = make_engine(_settings().effective_database_url)
+    with Session(writer(engine)) as session:
+        article, created = articles.import_article(session, source=source)
+        session.commit()
+        typer.echo(f"{'created' if created else 'updated'}: /articles/{article.slug}")
+    engine.dispose()
+
+
+@cli.command("create-user")
+def create_user(
+    name: str,
+    role: Annotated[Role, typer.Option(help="reader, moderator, editor or admin")] = Role.reader,
+    email: Annotated[str | None, typer.Option(help="defaults to NAME@localhost")] = None,
+    password: Annotated[str | None, typer.Option(envvar="TRIBUNE_NEW_PASSWORD", hidden=True)] = None,
+) -> None:
+    """Create an account with a role; asks for the password."""
+    if password is None:
+        password = getpass.getpass("Password: ")
+        if getpass.getpass("Again: ") != password:
+            typer.echo("error: the passwords differ", err=True)
+            raise typer.Exit(2)
+    try:
+        data = UserCreate(username=name, email=email or f"{name.lower()}@localhost.localdomain", password=password)
+    except ValidationError as exc:
+        for error in exc.errors():
+            typer.echo(f"error: {error['loc'][0]}: {str(error['msg']).removeprefix('Value error, ')}", err=True)
+        raise typer.Exit(2) from exc
+    engine = make_engine(_settings().effective_database_url)
+    with Session(writer(engine)) as session:
+        try:
+            user = accounts.register(session, data=data, role=role)
+        except DomainError as exc:
+            typer.echo(f"error: {exc}", err=True)
+            raise typer.Exit(2) from exc
+        session.commit()
+        typer.echo(f"created {user.username} ({user.role.value})")
+    engine.dispose()
+
+
+@cli.command("serve")
+def serve(
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    workers: Annotated[int, typer.Option(min=1, max=64)] = 1,
+    reload: bool = False,
+) -> None:
+    """Serve Tribune with uvicorn."""
+    import uvicorn
+
+    _settings().effective_secret_key  # noqa: B018 - generate the key once, before workers race to
+    uvicorn.run(
+        "app.asgi:app",
+        host=host,
+        port=port,
+        workers=workers,
+        reload=reload,
+        proxy_headers=False,
+        server_header=False,
+        date_header=True,
+        log_level="info",
+    )
+
+
+def main() -> None:
+    cli()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,63 @@
+"""Settings: the only module that reads the environment."""
+
+from __future__ import annotations
+
+import secrets
+from functools import cached_property
+from pathlib import Path
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from typing_extensions import Annotated
+
+DEFAULT_INSTANCE = Path("instance")
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="TRIBUNE_", extra="ignore")
+
+    instance_path: Path = DEFAULT_INSTANCE
+    # Empty means "SQLite in the instance folder".
+    database_url: str = ""
+    # No default for the secret: when unset, one is generated once and kept in the instance folder.
+    secret_key: str | None = None
+    redis_url: str | None = None
+    https: bool = False
+    api_docs: bool = False
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(default_factory=list)
+
+    edit_window_minutes: int = 15
+    trust_threshold: int = 1
+    report_threshold: int = 3
+    page_size: int = 20
+    max_body_chars: int = 10_000
+    session_idle_days: int = 7
+    session_absolute_days: int = 30
+    default_locale: str = "fr"
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _split_list(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @cached_property
+    def effective_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.instance_path / 'tribune.db').resolve()}"
+
+    @cached_property
+    def effective_secret_key(self) -> str:
+        if self.secret_key:
+            return self.secret_key
+        path = self.instance_path / "secret_key"
+        if path.exists():
+            return path.read_text().strip()
+        self.instance_path.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_urlsafe(48)
+        # Created with owner-only permissions so other local users cannot forge tokens.
+        path.touch(mode=0o600)
+        path.write_text(key)
+        return key

@@ -1,0 +1,60 @@
+"""Engines and the request-scoped session."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+WRITE_OPTION = "tribune_write"
+
+
+def is_sqlite(url: str) -> bool:
+    return url.startswith("sqlite")
+
+
+def make_engine(url: str, **kwargs: Any) -> Engine:
+    if not is_sqlite(url):
+        engine = sa.create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20, **kwargs)
+        return engine
+
+    engine = sa.create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, **kwargs)
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        # We issue BEGIN ourselves (below); pysqlite's own transaction handling would defeat it.
+        dbapi_conn.isolation_level = None
+        cursor = dbapi_conn.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: sa.Connection) -> None:
+        # A writing request takes the write lock up front (BEGIN IMMEDIATE): two deferred
+        # transactions that both upgrade to writing would fail with SQLITE_BUSY instead of waiting.
+        mode = "IMMEDIATE" if conn.get_execution_options().get(WRITE_OPTION) else "DEFERRED"
+        conn.exec_driver_sql(f"BEGIN {mode}")
+
+    return engine
+
+
+def writer(engine: Engine) -> Engine:
+    """The same engine and pool, marked so that its transactions begin as writers."""
+    return engine.execution_options(**{WRITE_OPTION: True})
+
+
+def session_scope(engine: Engine, *, write: bool = False) -> Iterator[Session]:
+    with Session(writer(engine) if write else engine, expire_on_commit=False) as session:
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise

@@ -1,0 +1,103 @@
+"""Turning failures into answers: JSON under /api/, a page or an htmx fragment elsewhere."""
+
+from __future__ import annotations
+
+import logging
+from urllib.parse import quote, urlsplit
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import sqlalchemy.exc
+from fastapi import Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import ORJSONResponse, RedirectResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from app.errors import ERROR_KINDS, DomainError, TooManyRequests, Unauthorized
+from app.i18n import _
+from app.templating import is_htmx, render
+from app.web.common import safe_next
+
+log = logging.getLogger("tribune")
+
+Handler = Callable[[Request, Any], Awaitable[Response] | Response]
+
+
+def wants_json(request: Request) -> bool:
+    return request.url.path.startswith("/api/")
+
+
+def error_response(request: Request, status: int, message: str, *, fields: dict[str, str] | None = None,
+                   headers: dict[str, str] | None = None) -> Response:
+    if wants_json(request):
+        payload: dict[str, Any] = {"error": ERROR_KINDS.get(status, "error"), "detail": message}
+        if fields:
+            payload["fields"] = fields
+        return ORJSONResponse(payload, status_code=status, headers=headers)
+    if is_htmx(request):
+        merged = {"HX-Retarget": "#alerts", "HX-Reswap": "innerHTML", **(headers or {})}
+        return render(request, "errors/_alert.html", status_code=status, headers=merged, message=message)
+    return render(request, "errors/page.html", status_code=status, headers=headers, message=message,
+                  status=status)
+
+
+def handle_domain_error(request: Request, exc: DomainError) -> Response:
+    if isinstance(exc, Unauthorized) and not wants_json(request):
+        # A page that needs an account sends the visitor to log in, then back here.
+        target = request.url.path if request.method == "GET" else urlsplit(request.headers.get("referer", "/")).path
+        url = "/login?next=" + quote(safe_next(target), safe="/")
+        if is_htmx(request):
+            return Response(status_code=204, headers={"HX-Redirect": url})
+        return RedirectResponse(url, status_code=303)
+    headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, TooManyRequests) else None
+    return error_response(request, exc.status_code, str(exc), fields=exc.fields or None, headers=headers)
+
+
+def _field_name(loc: tuple[Any, ...]) -> str:
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header", "cookie")]
+    return ".".join(parts) or "body"
+
+
+def _message(error: dict[str, Any]) -> str:
+    message = str(error.get("msg", ""))
+    return message.removeprefix("Value error, ")
+
+
+def handle_validation_error(request: Request, exc: RequestValidationError) -> Response:
+    errors = list(exc.errors())
+    if any(e.get("type") == "json_invalid" for e in errors):
+        return error_response(request, 400, _("Corps de requête JSON illisible."))
+    fields: dict[str, str] = {}
+    for error in errors:
+        if error.get("type") == "missing":
+            fields.setdefault(_field_name(tuple(error.get("loc", ()))), _("Champ obligatoire."))
+        else:
+            fields.setdefault(_field_name(tuple(error.get("loc", ()))), _message(error))
+    detail = "; ".join(f"{name} : {message}" for name, message in fields.items())
+    return error_response(request, 422, _("Données invalides — {detail}").format(detail=detail), fields=fields)
+
+
+def handle_http_exception(request: Request, exc: StarletteHTTPException) -> Response:
+    messages = {
+        404: _("Page introuvable."),
+        405: _("Méthode non autorisée."),
+    }
+    message = messages.get(exc.status_code) or str(exc.detail)
+    return error_response(request, exc.status_code, message, headers=getattr(exc, "headers", None))
+
+
+def handle_database_unavailable(request: Request, exc: sqlalchemy.exc.OperationalError) -> Response:
+    log.error("database unavailable: %s", exc.orig if hasattr(exc, "orig") else exc)
+    return error_response(
+        request, 503, _("Le service est momentanément indisponible. Réessayez dans un instant."),
+        headers={"Retry-After": "5"},
+    )
+
+
+def exception_handlers() -> dict[Any, Handler]:
+    return {
+        DomainError: handle_domain_error,
+        RequestValidationError: handle_validation_error,
+        StarletteHTTPException: handle_http_exception,
+        sqlalchemy.exc.OperationalError: handle_database_unavailable,
+    }

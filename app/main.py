@@ -1,0 +1,68 @@
+"""Application factory: wiring only, no logic."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.staticfiles import StaticFiles
+
+from app.config import Settings
+from app.db import make_engine
+from app.handlers import exception_handlers
+from app.middleware import TribuneMiddleware
+from app.services.accounts import SessionPolicy
+from app.services.rules import Rules
+from app.templating import make_environment
+
+STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+    app = FastAPI(
+        title="Tribune",
+        version="1",
+        openapi_url="/api/v1/openapi.json",
+        docs_url="/api/v1/docs" if settings.api_docs else None,
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    app.state.engine = make_engine(settings.effective_database_url)
+    app.state.secret_key = settings.effective_secret_key
+    app.state.rules = Rules(
+        trust_threshold=settings.trust_threshold,
+        report_threshold=settings.report_threshold,
+        page_size=settings.page_size,
+        edit_window=timedelta(minutes=settings.edit_window_minutes),
+    )
+    app.state.session_policy = SessionPolicy(
+        idle=timedelta(days=settings.session_idle_days),
+        absolute=timedelta(days=settings.session_absolute_days),
+    )
+    app.state.jinja = make_environment()
+    app.state.template_globals = _template_globals
+
+    from app import api, web
+
+    app.include_router(api.router)
+    app.include_router(web.router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    for exc_class, handler in exception_handlers().items():
+        app.add_exception_handler(exc_class, handler)
+    app.add_middleware(TribuneMiddleware, https=settings.https, default_locale=settings.default_locale)
+    return app
+
+
+def _template_globals(request: Request) -> dict[str, Any]:
+    from app.deps import csrf_token
+
+    return {
+        "request": request,
+        "viewer": getattr(request.state, "viewer", None),
+        "csrf_token": csrf_token(request),
+        "locale": request.state.locale,
+        "url_for": request.url_for,
+    }

@@ -1,0 +1,136 @@
+"""One pure-ASGI middleware for what every response needs: locale, anonymous id, size limit, headers."""
+
+from __future__ import annotations
+
+from http.cookies import SimpleCookie
+from typing import Any
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from app import i18n
+from app.errors import PayloadTooLarge
+from app.i18n import _
+from app.security import new_token
+
+ANON_COOKIE = "tribune_anon"
+LOCALE_COOKIE = "tribune_lang"
+SESSION_COOKIE = "tribune_session"
+MAX_BODY_BYTES = 64 * 1024
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; "
+    "base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
+)
+BASE_HEADERS = [
+    (b"content-security-policy", CSP.encode()),
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"strict-origin-when-cross-origin"),
+    (b"x-frame-options", b"DENY"),
+    (b"cross-origin-opener-policy", b"same-origin"),
+]
+
+
+def _cookies(scope: Scope) -> SimpleCookie:
+    jar: SimpleCookie = SimpleCookie()
+    for name, value in scope.get("headers", []):
+        if name == b"cookie":
+            try:
+                jar.load(value.decode("latin-1"))
+            except Exception:  # noqa: BLE001 - a malformed cookie header is ignored, not fatal
+                return SimpleCookie()
+    return jar
+
+
+class TribuneMiddleware:
+    def __init__(self, app: ASGIApp, *, https: bool = False, default_locale: str = "fr") -> None:
+        self.app = app
+        self.https = https
+        self.default_locale = default_locale
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        path: str = scope["path"]
+        is_static = path.startswith("/static/")
+        headers = dict(scope.get("headers", []))
+        jar = _cookies(scope)
+
+        chosen = jar.get(LOCALE_COOKIE)
+        locale = chosen.value if chosen and chosen.value in i18n.LOCALES else None
+        if locale is None:
+            accept = headers.get(b"accept-language", b"").decode("latin-1")
+            locale = i18n.negotiate(accept, self.default_locale)
+        i18n.activate(locale)
+
+        state: dict[str, Any] = scope.setdefault("state", {})
+        state["locale"] = locale
+        anon = jar.get(ANON_COOKIE)
+        new_anon = None
+        if anon and 20 <= len(anon.value) <= 64:
+            state["anon_id"] = anon.value
+        else:
+            new_anon = new_token()
+            state["anon_id"] = new_anon
+        signed_in = SESSION_COOKIE in jar
+
+        length = headers.get(b"content-length")
+        if length is not None:
+            try:
+                too_big = int(length) > MAX_BODY_BYTES
+            except ValueError:
+                too_big = False
+            if too_big:
+                await self._too_large(scope, send)
+                return
+
+        received = 0
+
+        async def limited_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > MAX_BODY_BYTES:
+                    raise PayloadTooLarge(_("Requête trop volumineuse (64 Kio au plus)."))
+            return message
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                out = list(message.get("headers", []))
+                names = {name.lower() for name, _value in out}
+                out.extend(h for h in BASE_HEADERS if h[0] not in names)
+                if not is_static and b"cache-control" not in names:
+                    out.append((b"cache-control", b"no-store" if signed_in else b"no-cache"))
+                if new_anon and not is_static:
+                    cookie = f"{ANON_COOKIE}={new_anon}; Path=/; HttpOnly; SameSite=Lax; Max-Age=31536000"
+                    if self.https:
+                        cookie += "; Secure"
+                    out.append((b"set-cookie", cookie.encode()))
+                message = {**message, "headers": out}
+            await send(message)
+
+        await self.app(scope, limited_receive, send_with_headers)
+
+    async def _too_large(self, scope: Scope, send: Send) -> None:
+        is_api = scope["path"].startswith("/api/")
+        message = _("Requête trop volumineuse (64 Kio au plus).")
+        if is_api:
+            import orjson
+
+            body = orjson.dumps({"error": "payload_too_large", "detail": message})
+            content_type = b"application/json"
+        else:
+            from html import escape
+
+            body = f"<!doctype html><title>413</title><p>{escape(message)}</p>".encode()
+            content_type = b"text/html; charset=utf-8"
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 413,
+                "headers": [(b"content-type", content_type), (b"content-length", str(len(body)).encode()),
+                            (b"connection", b"close"), *BASE_HEADERS],
+            }
+        )
+        await send({"type": "http.response.body", "body": body})

@@ -1,0 +1,42 @@
+"""Tables. The naming convention is set before any table is defined so constraint names are stable."""
+
+from sqlmodel import SQLModel
+
+SQLModel.metadata.naming_convention = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+from app.models.article import Article, StanceVote  # noqa: E402
+from app.models.base import (  # noqa: E402
+    CommentStatus,
+    Reason,
+    Role,
+    Stance,
+    UserStatus,
+    WordEffect,
+    utcnow,
+)
+from app.models.comment import Comment, CommentReport, CommentRevision, CommentVote  # noqa: E402
+from app.models.user import AuthSession, User  # noqa: E402
+
+__all__ = [
+    "Article",
+    "AuthSession",
+    "Comment",
+    "CommentReport",
+    "CommentRevision",
+    "CommentStatus",
+    "CommentVote",
+    "Reason",
+    "Role",
+    "Stance",
+    "StanceVote",
+    "User",
+    "UserStatus",
+    "WordEffect",
+    "utcnow",
+]

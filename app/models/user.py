@@ -1,0 +1,52 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+from app.models.base import Role, UserStatus, enum_type, ts, utcnow
+
+
+class User(SQLModel, table=True):
+    __tablename__ = "app_user"
+
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(sa_column=sa.Column(sa.String(30), nullable=False))
+    # Case-folded copy of the username: the unique constraint makes "Alice" and "alice" one name.
+    username_key: str = Field(sa_column=sa.Column(sa.String(30), nullable=False, unique=True))
+    email: str = Field(sa_column=sa.Column(sa.String(254), nullable=False, unique=True))
+    password_hash: str = Field(sa_column=sa.Column(sa.String(255), nullable=False))
+    role: Role = Field(
+        default=Role.reader,
+        sa_column=sa.Column(enum_type(Role, "user_role"), nullable=False, server_default=Role.reader.value),
+    )
+    status: UserStatus = Field(
+        default=UserStatus.active,
+        sa_column=sa.Column(
+            enum_type(UserStatus, "user_status"), nullable=False, server_default=UserStatus.active.value
+        ),
+    )
+    suspended_until: datetime | None = Field(default=None, sa_column=ts(nullable=True))
+    status_reason: str | None = Field(default=None, sa_column=sa.Column(sa.String(500), nullable=True))
+    approved_count: int = Field(default=0, sa_column=sa.Column(sa.Integer, nullable=False, server_default="0"))
+    rejected_count: int = Field(default=0, sa_column=sa.Column(sa.Integer, nullable=False, server_default="0"))
+    locale: str | None = Field(default=None, sa_column=sa.Column(sa.String(8), nullable=True))
+    created_at: datetime = Field(default_factory=utcnow, sa_column=ts(nullable=False))
+
+
+class AuthSession(SQLModel, table=True):
+    """A server-side login: deleting the row signs the browser out at once."""
+
+    __tablename__ = "auth_session"
+
+    # SHA-256 of the cookie's token: a leaked table does not hand out live sessions.
+    id: str = Field(sa_column=sa.Column(sa.String(64), primary_key=True))
+    user_id: int = Field(
+        sa_column=sa.Column(
+            sa.Integer, sa.ForeignKey("app_user.id", ondelete="CASCADE"), nullable=False, index=True
+        )
+    )
+    created_at: datetime = Field(default_factory=utcnow, sa_column=ts(nullable=False))
+    last_seen_at: datetime = Field(default_factory=utcnow, sa_column=ts(nullable=False))
+    user_agent: str | None = Field(default=None, sa_column=sa.Column(sa.String(200), nullable=True))

@@ -1,0 +1,1 @@
+"""Rules and queries, one module per feature. Never imports FastAPI or templates."""

@@ -1,0 +1,188 @@
+"""Accounts and server-side sessions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from sqlmodel import Session, col, select
+
+from app.errors import Conflict, Invalid, PermissionDenied, Unauthorized
+from app.i18n import _
+from app.models import AuthSession, Role, User, UserStatus, utcnow
+from app.models.schemas import MAX_PASSWORD, MIN_PASSWORD, UserCreate
+from app.security import hash_password, new_token, token_digest, verify_password
+
+
+@dataclass(frozen=True)
+class SessionPolicy:
+    idle: timedelta = timedelta(days=7)
+    absolute: timedelta = timedelta(days=30)
+    # last_seen_at is written at most this often, so reading pages does not write on every request.
+    touch_every: timedelta = timedelta(hours=1)
+
+
+def username_key(name: str) -> str:
+    return name.casefold()
+
+
+def get_by_username(session: Session, name: str) -> User | None:
+    return session.exec(select(User).where(User.username_key == username_key(name.strip()))).first()
+
+
+def register(session: Session, *, data: UserCreate, role: Role = Role.reader) -> User:
+    key = username_key(data.username)
+    taken = session.exec(
+        select(User.username_key, User.email).where(
+            sa.or_(col(User.username_key) == key, col(User.email) == data.email)
+        )
+    ).all()
+    fields: dict[str, str] = {}
+    for taken_key, taken_email in taken:
+        if taken_key == key:
+            fields["username"] = _("Ce nom est déjà pris.")
+        if taken_email == data.email:
+            fields["email"] = _("Un compte existe déjà avec cette adresse.")
+    if fields:
+        raise Conflict(next(iter(fields.values())), fields=fields)
+    user = User(
+        username=data.username,
+        username_key=key,
+        email=data.email,
+        password_hash=hash_password(data.password),
+        role=role,
+    )
+    session.add(user)
+    try:
+        # A concurrent registration of the same name loses here, on the unique constraint.
+        with session.begin_nested():
+            session.flush()
+    except sa.exc.IntegrityError as exc:
+        raise Conflict(_("Ce nom ou cette adresse est déjà pris.")) from exc
+    return user
+
+
+def refresh_status(user: User, *, now: datetime | None = None) -> None:
+    """A suspension that has run out is lifted when next looked at."""
+    now = now or utcnow()
+    if user.status == UserStatus.suspended and user.suspended_until and user.suspended_until <= now:
+        user.status = UserStatus.active
+        user.suspended_until = None
+
+
+def authenticate(session: Session, *, login: str, password: str) -> User:
+    login = login.strip()
+    user = session.exec(
+        select(User).where(
+            sa.or_(col(User.username_key) == username_key(login), col(User.email) == login.lower())
+        )
+    ).first()
+    valid, new_hash = verify_password(password, user.password_hash if user else None)
+    if user is None or not valid:
+        # The same answer for an unknown name and a wrong password.
+        raise Unauthorized(_("Nom d’utilisateur ou mot de passe incorrect."))
+    if new_hash:
+        user.password_hash = new_hash
+    if user.status == UserStatus.banned:
+        reason = user.status_reason or _("aucune raison donnée")
+        raise PermissionDenied(_("Ce compte est banni : {reason}").format(reason=reason))
+    return user
+
+
+def start_session(session: Session, *, user: User, user_agent: str | None = None) -> str:
+    """Create a server-side session; the returned token goes in the cookie and nowhere else."""
+    token = new_token()
+    session.add(AuthSession(id=token_digest(token), user_id=user.id, user_agent=(user_agent or "")[:200]))
+    session.flush()
+    return token
+
+
+def end_session(session: Session, *, token: str) -> None:
+    session.exec(sa.delete(AuthSession).where(col(AuthSession.id) == token_digest(token)))  # type: ignore[call-overload]
+
+
+def end_all_sessions(session: Session, *, user: User) -> None:
+    session.exec(sa.delete(AuthSession).where(col(AuthSession.user_id) == user.id))  # type: ignore[call-overload]
+
+
+@dataclass
+class Resolved:
+    user: User
+    auth: AuthSession
+    needs_touch: bool
+
+
+def resolve_session(
+    session: Session, *, token: str, policy: SessionPolicy, now: datetime | None = None
+) -> Resolved | None:
+    now = now or utcnow()
+    row = session.exec(
+        select(AuthSession, User)
+        .join(User, col(User.id) == AuthSession.user_id)
+        .where(AuthSession.id == token_digest(token))
+    ).first()
+    if row is None:
+        return None
+    auth, user = row
+    if now - auth.created_at > policy.absolute or now - auth.last_seen_at > policy.idle:
+        return None
+    if user.status == UserStatus.banned:
+        return None
+    refresh_status(user, now=now)
+    return Resolved(user=user, auth=auth, needs_touch=now - auth.last_seen_at > policy.touch_every)
+
+
+def touch_session(session: Session, *, session_id: str, now: datetime | None = None) -> None:
+    session.exec(
+        sa.update(AuthSession)  # type: ignore[call-overload]
+        .where(col(AuthSession.id) == session_id)
+        .values(last_seen_at=now or utcnow())
+    )
+
+
+def purge_expired_sessions(session: Session, *, policy: SessionPolicy, now: datetime | None = None) -> int:
+    now = now or utcnow()
+    result = session.exec(
+        sa.delete(AuthSession).where(  # type: ignore[call-overload]
+            sa.or_(
+                col(AuthSession.created_at) < now - policy.absolute,
+                col(AuthSession.last_seen_at) < now - policy.idle,
+            )
+        )
+    )
+    return int(result.rowcount or 0)
+
+
+def ensure_can_write(user: User, *, now: datetime | None = None) -> None:
+    """Suspended and banned readers may read, never write."""
+    refresh_status(user, now=now)
+    if user.status == UserStatus.banned:
+        raise PermissionDenied(_("Votre compte est banni."))
+    if user.status == UserStatus.suspended:
+        until = user.suspended_until.strftime("%d/%m/%Y %H:%M UTC") if user.suspended_until else "?"
+        raise PermissionDenied(
+            _("Votre compte est suspendu jusqu’au {until} : {reason}").format(
+                until=until, reason=user.status_reason or _("aucune raison donnée")
+            )
+        )
+
+
+def set_role(session: Session, *, user: User, role: Role) -> User:
+    if user.role == role:
+        return user
+    user.role = role
+    session.flush()
+    return user
+
+
+def change_password(session: Session, *, user: User, current: str, new: str) -> None:
+    valid, _unused = verify_password(current, user.password_hash)
+    if not valid:
+        raise PermissionDenied(_("Mot de passe actuel incorrect."))
+    if not MIN_PASSWORD <= len(new) <= MAX_PASSWORD:
+        raise Invalid(_("Le mot de passe doit compter de 8 à 256 caractères."), fields={"password": "length"})
+    user.password_hash = hash_password(new)
+    end_all_sessions(session, user=user)
+    session.flush()
+

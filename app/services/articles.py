@@ -1,0 +1,198 @@
+"""Articles, their import from Markdown with front matter, and the stance poll."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+import yaml
+from sqlmodel import Session, col, select
+
+from app.errors import Invalid, NotFound, PermissionDenied
+from app.i18n import _
+from app.models import Article, Role, Stance, StanceVote, User, utcnow
+from app.services.accounts import ensure_can_write
+from app.services.rendering import render_article
+from app.services.sql import insert_ignore
+
+DEFAULT_ARTICLE = Path(__file__).resolve().parent.parent / "content" / "souverainete-avec-microsoft-ou-pas.md"
+SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+_FRONT_MATTER = re.compile(r"\A---\s*\n(.*?)\n---\s*\n?(.*)\Z", re.S)
+
+
+@dataclass
+class ArticleSource:
+    slug: str
+    title: str
+    lede: str
+    question: str
+    stances: dict[str, str]
+    body: str
+    language: str = "fr"
+
+
+def parse_markdown_article(text: str) -> ArticleSource:
+    match = _FRONT_MATTER.match(text.lstrip("\ufeff"))
+    if not match:
+        raise Invalid(_("Le fichier doit commencer par un en-tête YAML entre deux lignes ---."))
+    try:
+        meta: Any = yaml.safe_load(match.group(1))
+    except yaml.YAMLError as exc:
+        raise Invalid(_("En-tête YAML illisible : {error}").format(error=exc)) from exc
+    if not isinstance(meta, dict):
+        raise Invalid(_("L’en-tête YAML doit être un dictionnaire."))
+    missing = [key for key in ("slug", "title", "question") if not meta.get(key)]
+    if missing:
+        raise Invalid(_("Champs manquants dans l’en-tête : {fields}").format(fields=", ".join(missing)))
+    slug = str(meta["slug"]).strip()
+    if not SLUG_RE.fullmatch(slug) or len(slug) > 120:
+        raise Invalid(_("Slug invalide : minuscules, chiffres et tirets."), fields={"slug": "format"})
+    stances = meta.get("stances") or {}
+    if not isinstance(stances, dict):
+        raise Invalid(_("« stances » doit associer for, against et nuanced à leurs libellés."))
+    labels = {
+        "for": str(stances.get("for") or _("Pour")),
+        "against": str(stances.get("against") or _("Contre")),
+        "nuanced": str(stances.get("nuanced") or _("Nuancé")),
+    }
+    return ArticleSource(
+        slug=slug,
+        title=str(meta["title"]).strip(),
+        lede=str(meta.get("lede") or "").strip(),
+        question=str(meta["question"]).strip(),
+        stances=labels,
+        body=match.group(2).strip() + "\n",
+        language=str(meta.get("language") or "fr"),
+    )
+
+
+def import_article(session: Session, *, source: ArticleSource, now: datetime | None = None) -> tuple[Article, bool]:
+    """Create the article, or update the one with the same slug. Returns (article, created)."""
+    now = now or utcnow()
+    article = session.exec(select(Article).where(Article.slug == source.slug)).first()
+    created = article is None
+    if article is None:
+        article = Article(slug=source.slug, published_at=now, body_markdown="", body_html="",
+                          title="", question="", label_for="", label_against="", label_nuanced="")
+        session.add(article)
+    article.title = source.title
+    article.lede = source.lede
+    article.question = source.question
+    article.body_markdown = source.body
+    article.body_html = render_article(source.body)
+    article.label_for = source.stances["for"]
+    article.label_against = source.stances["against"]
+    article.label_nuanced = source.stances["nuanced"]
+    article.language = source.language
+    article.updated_at = now
+    session.flush()
+    return article, created
+
+
+def ensure_default_article(session: Session) -> Article | None:
+    """Load the shipped article on first run; never overwrite an existing one."""
+    if session.exec(select(Article.id).limit(1)).first() is not None:
+        return None
+    article, _created = import_article(session, source=parse_markdown_article(DEFAULT_ARTICLE.read_text("utf-8")))
+    return article
+
+
+def can_see_unpublished(user: User | None) -> bool:
+    return user is not None and user.role.at_least(Role.editor)
+
+
+def get_article(session: Session, *, slug: str, viewer: User | None = None) -> Article:
+    article = session.exec(select(Article).where(Article.slug == slug[:200])).first()
+    if article is None or (not article.is_published and not can_see_unpublished(viewer)):
+        raise NotFound(_("Article introuvable."))
+    return article
+
+
+def list_articles(
+    session: Session, *, viewer: User | None = None, before_id: int | None = None, limit: int = 20
+) -> tuple[list[Article], int | None]:
+    query = select(Article)
+    if not can_see_unpublished(viewer):
+        query = query.where(col(Article.published_at).is_not(None))
+    if before_id is not None:
+        query = query.where(col(Article.id) < before_id)
+    rows = list(session.exec(query.order_by(col(Article.id).desc()).limit(limit + 1)).all())
+    next_id = rows[limit - 1].id if len(rows) > limit else None
+    return rows[:limit], next_id
+
+
+def get_stance(session: Session, *, user: User | None, article: Article) -> Stance | None:
+    if user is None:
+        return None
+    value = session.exec(
+        select(StanceVote.stance).where(StanceVote.user_id == user.id, StanceVote.article_id == article.id)
+    ).first()
+    return Stance(value) if value else None
+
+
+def _tally_column(stance: Stance) -> sa.Column[int]:
+    return {
+        Stance.for_: Article.__table__.c.tally_for,  # type: ignore[attr-defined]
+        Stance.against: Article.__table__.c.tally_against,  # type: ignore[attr-defined]
+        Stance.nuanced: Article.__table__.c.tally_nuanced,  # type: ignore[attr-defined]
+    }[stance]
+
+
+def set_stance(session: Session, *, user: User, article: Article, stance: Stance | None) -> Article:
+    """Vote, change or withdraw (stance=None) on the article's question; tallies move atomically."""
+    ensure_can_write(user)
+    if not article.comments_open:
+        raise PermissionDenied(_("Ce débat est clos."))
+    table = StanceVote.__table__  # type: ignore[attr-defined]
+    # Lock this reader's row (PostgreSQL; SQLite writers are serialised by BEGIN IMMEDIATE) so two
+    # clicks at once cannot both count.
+    current = session.execute(
+        sa.select(table.c.id, table.c.stance)
+        .where(table.c.user_id == user.id, table.c.article_id == article.id)
+        .with_for_update()
+    ).first()
+    old = Stance(current.stance) if current else None
+    if old == stance:
+        return article
+    now = utcnow()
+    if current is None:
+        inserted = session.execute(
+            insert_ignore(session, table).values(
+                user_id=user.id, article_id=article.id, stance=stance, created_at=now, updated_at=now
+            )
+        )
+        if not inserted.rowcount:
+            # Another request of the same reader inserted first: start again against its row.
+            return set_stance(session, user=user, article=article, stance=stance)
+    elif stance is None:
+        session.execute(sa.delete(table).where(table.c.id == current.id))
+    else:
+        session.execute(sa.update(table).where(table.c.id == current.id).values(stance=stance, updated_at=now))
+    changes: dict[str, Any] = {}
+    if old is not None:
+        column = _tally_column(old)
+        changes[column.name] = column - 1
+    if stance is not None:
+        column = _tally_column(stance)
+        changes[column.name] = column + 1
+    changes["version"] = Article.__table__.c.version + 1  # type: ignore[attr-defined]
+    session.execute(sa.update(Article.__table__).where(Article.__table__.c.id == article.id).values(**changes))  # type: ignore[attr-defined]
+    session.refresh(article)
+    return article
+
+
+def tally_percentages(article: Article) -> dict[str, int]:
+    """Whole percentages that add up to 100 (largest remainder), or all zero before any vote."""
+    tally = article.tally
+    total = sum(tally.values())
+    if total == 0:
+        return dict.fromkeys(tally, 0)
+    exact = {key: 100 * value / total for key, value in tally.items()}
+    shares = {key: int(value) for key, value in exact.items()}
+    for key in sorted(exact, key=lambda k: exact[k] - shares[k], reverse=True)[: 100 - sum(shares.values())]:
+        shares[key] += 1
+    return shares

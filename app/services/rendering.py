@@ -1,0 +1,37 @@
+"""Markdown to safe HTML, once, on write."""
+
+from __future__ import annotations
+
+import nh3
+from markdown_it import MarkdownIt
+
+# Comments: a small subset. No raw HTML, images, headings or tables; links are kept but tamed by nh3.
+_comment_md = (
+    MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
+    .disable(["image", "heading", "lheading", "html_block", "html_inline", "hr"])
+)
+_COMMENT_TAGS = {"p", "br", "strong", "em", "a", "ul", "ol", "li", "blockquote", "code", "pre"}
+
+# Articles are written by editors: headings, images and rules too, still without raw HTML.
+_article_md = MarkdownIt("commonmark", {"html": False, "typographer": False})
+_ARTICLE_TAGS = _COMMENT_TAGS | {"h2", "h3", "h4", "hr", "img"}
+
+_ATTRIBUTES = {"a": {"href", "title"}, "img": {"src", "alt", "title"}}
+_SCHEMES = {"http", "https", "mailto"}
+
+def render_comment(markdown: str) -> str:
+    html = _comment_md.render(markdown)
+    return nh3.clean(
+        html,
+        tags=_COMMENT_TAGS,
+        attributes={"a": _ATTRIBUTES["a"]},
+        url_schemes=_SCHEMES,
+        link_rel="nofollow ugc noopener",
+    ).strip()
+
+
+def render_article(markdown: str) -> str:
+    html = _article_md.render(markdown)
+    return nh3.clean(
+        html, tags=_ARTICLE_TAGS, attributes=_ATTRIBUTES, url_schemes=_SCHEMES, link_rel="noopener"
+    ).strip()

@@ -1,0 +1,63 @@
+"""Jinja2 environment and the render helper shared by every HTML route."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from babel.dates import format_datetime
+from babel.numbers import format_decimal
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from app import i18n
+
+TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
+
+
+def is_htmx(request: Request) -> bool:
+    return request.headers.get("hx-request") == "true"
+
+
+def _format_dt(value: datetime | None, fmt: str = "d MMM y 'à' HH:mm") -> str:
+    if value is None:
+        return ""
+    locale = i18n.current_locale()
+    if locale == "en" and fmt == "d MMM y 'à' HH:mm":
+        fmt = "d MMM y, HH:mm"
+    return format_datetime(value.astimezone(UTC), fmt, tzinfo=UTC, locale=locale)
+
+
+def _iso(value: datetime | None) -> str:
+    return value.astimezone(UTC).isoformat() if value else ""
+
+
+def _number(value: int | float) -> str:
+    return format_decimal(value, locale=i18n.current_locale())
+
+
+def make_environment() -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES_DIR),
+        autoescape=select_autoescape(["html", "xml"]),
+        extensions=["jinja2.ext.i18n"],
+        trim_blocks=True,
+        lstrip_blocks=True,
+        auto_reload=False,
+    )
+    env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
+    env.filters["datetime"] = _format_dt
+    env.filters["iso"] = _iso
+    env.filters["number"] = _number
+    return env
+
+
+def render(request: Request, name: str, *, status_code: int = 200, headers: dict[str, str] | None = None,
+           **context: Any) -> HTMLResponse:
+    env: Environment = request.app.state.jinja
+    base = request.app.state.template_globals(request)
+    html = env.get_template(name).render({**base, **context})
+    response = HTMLResponse(html, status_code=status_code, headers=headers)
+    return response

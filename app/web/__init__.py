@@ -1,0 +1,11 @@
+"""HTML pages and htmx fragments."""
+
+from fastapi import APIRouter
+
+from app.deps import CsrfChecked
+from app.web import auth, comments, pages
+
+router = APIRouter(include_in_schema=False, dependencies=[CsrfChecked])
+router.include_router(pages.router)
+router.include_router(auth.router)
+router.include_router(comments.router)

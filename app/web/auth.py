@@ -1,0 +1,99 @@
+"""Registration, login and logout as HTML forms."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import HTMLResponse, Response
+from pydantic import ValidationError
+
+from app.deps import (
+    SessionDep,
+    SettingsDep,
+    Viewer,
+    begin_session,
+    end_browser_session,
+    set_session_cookie,
+)
+from app.errors import Conflict, PermissionDenied, Unauthorized
+from app.models.schemas import UserCreate
+from app.services import accounts
+from app.templating import render
+from app.web.common import field_errors, safe_next, see_other
+
+router = APIRouter()
+
+Text = Annotated[str, Form(max_length=1000)]
+
+
+@router.get("/register", name="register")
+def register_form(request: Request, viewer: Viewer,
+                  next: Annotated[str | None, Query(max_length=500)] = None) -> Response:
+    if viewer is not None:
+        return see_other(request, safe_next(next))
+    return render(request, "auth/register.html", values={}, errors={}, next=safe_next(next))
+
+
+@router.post("/register", name="register_submit")
+def register(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    username: Text = "",
+    email: Text = "",
+    password: Text = "",
+    next: Annotated[str, Form(max_length=500)] = "/",
+) -> Response:
+    values = {"username": username, "email": email}
+    try:
+        data = UserCreate(username=username, email=email, password=password)
+        user = accounts.register(session, data=data)
+    except ValidationError as exc:
+        return render(request, "auth/register.html", status_code=422, values=values,
+                      errors=field_errors(exc), next=safe_next(next))
+    except Conflict as exc:
+        return render(request, "auth/register.html", status_code=409, values=values,
+                      errors=exc.fields or {"form": str(exc)}, next=safe_next(next))
+    response = see_other(request, safe_next(next))
+    set_session_cookie(response, begin_session(request, session, user), settings)
+    return response
+
+
+@router.get("/login", name="login")
+def login_form(request: Request, viewer: Viewer,
+               next: Annotated[str | None, Query(max_length=500)] = None) -> Response:
+    if viewer is not None:
+        return see_other(request, safe_next(next))
+    return render(request, "auth/login.html", values={}, error=None, next=safe_next(next))
+
+
+@router.post("/login", name="login_submit")
+def login(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    username: Text = "",
+    password: Text = "",
+    next: Annotated[str, Form(max_length=500)] = "/",
+) -> Response:
+    try:
+        user = accounts.authenticate(session, login=username, password=password)
+    except (Unauthorized, PermissionDenied) as exc:
+        return render(request, "auth/login.html", status_code=exc.status_code,
+                      values={"username": username}, error=str(exc), next=safe_next(next))
+    response = see_other(request, safe_next(next))
+    set_session_cookie(response, begin_session(request, session, user), settings)
+    return response
+
+
+@router.post("/logout", name="logout")
+def logout(request: Request, session: SessionDep) -> Response:
+    response = see_other(request, "/")
+    end_browser_session(request, session, response)
+    return response
+
+
+@router.get("/logout", name="logout_page", response_class=HTMLResponse)
+def logout_page(request: Request) -> HTMLResponse:
+    return render(request, "auth/logout.html")
