@@ -98,10 +98,14 @@ def create_user(
             typer.echo("error: the passwords differ", err=True)
             raise typer.Exit(2)
     try:
-        data = UserCreate(username=name, email=email or f"{name.lower()}@localhost.localdomain", password=password)
+        data = UserCreate(
+            username=name, email=email or f"{name.lower()}@localhost.localdomain", password=password
+        )
     except ValidationError as exc:
         for error in exc.errors():
-            typer.echo(f"error: {error['loc'][0]}: {str(error['msg']).removeprefix('Value error, ')}", err=True)
+            typer.echo(
+                f"error: {error['loc'][0]}: {str(error['msg']).removeprefix('Value error, ')}", err=True
+            )
         raise typer.Exit(2) from exc
     engine = make_engine(_settings().effective_database_url)
     with Session(writer(engine)) as session:

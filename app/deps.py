@@ -130,9 +130,7 @@ async def check_csrf(request: Request, viewer: Viewer) -> None:
             value = form.get(CSRF_FIELD)
             sent = value if isinstance(value, str) else None
     if not same(sent, csrf_token(request)):
-        raise PermissionDenied(
-            _("Jeton de sécurité manquant ou périmé : rechargez la page et réessayez.")
-        )
+        raise PermissionDenied(_("Jeton de sécurité manquant ou périmé : rechargez la page et réessayez."))
 
 
 CsrfChecked = Depends(check_csrf)

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import logging
-from urllib.parse import quote, urlsplit
 from collections.abc import Awaitable, Callable
 from typing import Any
+from urllib.parse import quote, urlsplit
 
 import sqlalchemy.exc
 from fastapi import Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import ORJSONResponse, RedirectResponse, Response
+from fastapi.responses import RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from app.api.common import json_response
 from app.errors import ERROR_KINDS, DomainError, TooManyRequests, Unauthorized
 from app.i18n import _
 from app.templating import is_htmx, render
@@ -27,24 +28,37 @@ def wants_json(request: Request) -> bool:
     return request.url.path.startswith("/api/")
 
 
-def error_response(request: Request, status: int, message: str, *, fields: dict[str, str] | None = None,
-                   headers: dict[str, str] | None = None) -> Response:
+def error_response(
+    request: Request,
+    status: int,
+    message: str,
+    *,
+    fields: dict[str, str] | None = None,
+    headers: dict[str, str] | None = None,
+) -> Response:
     if wants_json(request):
         payload: dict[str, Any] = {"error": ERROR_KINDS.get(status, "error"), "detail": message}
         if fields:
             payload["fields"] = fields
-        return ORJSONResponse(payload, status_code=status, headers=headers)
+        response = json_response(payload, status)
+        response.headers.update(headers or {})
+        return response
     if is_htmx(request):
         merged = {"HX-Retarget": "#alerts", "HX-Reswap": "innerHTML", **(headers or {})}
         return render(request, "errors/_alert.html", status_code=status, headers=merged, message=message)
-    return render(request, "errors/page.html", status_code=status, headers=headers, message=message,
-                  status=status)
+    return render(
+        request, "errors/page.html", status_code=status, headers=headers, message=message, status=status
+    )
 
 
 def handle_domain_error(request: Request, exc: DomainError) -> Response:
     if isinstance(exc, Unauthorized) and not wants_json(request):
         # A page that needs an account sends the visitor to log in, then back here.
-        target = request.url.path if request.method == "GET" else urlsplit(request.headers.get("referer", "/")).path
+        target = (
+            request.url.path
+            if request.method == "GET"
+            else urlsplit(request.headers.get("referer", "/")).path
+        )
         url = "/login?next=" + quote(safe_next(target), safe="/")
         if is_htmx(request):
             return Response(status_code=204, headers={"HX-Redirect": url})
@@ -74,7 +88,9 @@ def handle_validation_error(request: Request, exc: RequestValidationError) -> Re
         else:
             fields.setdefault(_field_name(tuple(error.get("loc", ()))), _message(error))
     detail = "; ".join(f"{name} : {message}" for name, message in fields.items())
-    return error_response(request, 422, _("Données invalides — {detail}").format(detail=detail), fields=fields)
+    return error_response(
+        request, 422, _("Données invalides — {detail}").format(detail=detail), fields=fields
+    )
 
 
 def handle_http_exception(request: Request, exc: StarletteHTTPException) -> Response:
@@ -89,7 +105,9 @@ def handle_http_exception(request: Request, exc: StarletteHTTPException) -> Resp
 def handle_database_unavailable(request: Request, exc: sqlalchemy.exc.OperationalError) -> Response:
     log.error("database unavailable: %s", exc.orig if hasattr(exc, "orig") else exc)
     return error_response(
-        request, 503, _("Le service est momentanément indisponible. Réessayez dans un instant."),
+        request,
+        503,
+        _("Le service est momentanément indisponible. Réessayez dans un instant."),
         headers={"Retry-After": "5"},
     )
 

@@ -129,8 +129,12 @@ class TribuneMiddleware:
             {
                 "type": "http.response.start",
                 "status": 413,
-                "headers": [(b"content-type", content_type), (b"content-length", str(len(body)).encode()),
-                            (b"connection", b"close"), *BASE_HEADERS],
+                "headers": [
+                    (b"content-type", content_type),
+                    (b"content-length", str(len(body)).encode()),
+                    (b"connection", b"close"),
+                    *BASE_HEADERS,
+                ],
             }
         )
         await send({"type": "http.response.body", "body": body})

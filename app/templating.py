@@ -54,8 +54,14 @@ def make_environment() -> Environment:
     return env
 
 
-def render(request: Request, name: str, *, status_code: int = 200, headers: dict[str, str] | None = None,
-           **context: Any) -> HTMLResponse:
+def render(
+    request: Request,
+    name: str,
+    *,
+    status_code: int = 200,
+    headers: dict[str, str] | None = None,
+    **context: Any,
+) -> HTMLResponse:
     env: Environment = request.app.state.jinja
     base = request.app.state.template_globals(request)
     html = env.get_template(name).render({**base, **context})

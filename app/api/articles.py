@@ -5,7 +5,15 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 
 from app.api.common import json_response
-from app.api.schemas import ArticleOut, ArticlePage, CommentOut, CommentPage, ThreadOut, article_out, comment_out
+from app.api.schemas import (
+    ArticleOut,
+    ArticlePage,
+    CommentOut,
+    CommentPage,
+    ThreadOut,
+    article_out,
+    comment_out,
+)
 from app.deps import ArticleDep, CurrentUser, RulesDep, SessionDep, Viewer
 from app.errors import BadRequest
 from app.i18n import _
@@ -19,8 +27,12 @@ Limit = Annotated[int, Query(ge=1, le=100)]
 
 
 @router.get("/articles", response_model=ArticlePage)
-def list_articles(session: SessionDep, viewer: Viewer,
-                  cursor: Annotated[str | None, Query(max_length=20)] = None, limit: Limit = 20) -> Response:
+def list_articles(
+    session: SessionDep,
+    viewer: Viewer,
+    cursor: Annotated[str | None, Query(max_length=20)] = None,
+    limit: Limit = 20,
+) -> Response:
     """Published articles, newest first."""
     before = None
     if cursor is not None:
@@ -29,10 +41,12 @@ def list_articles(session: SessionDep, viewer: Viewer,
         before = int(cursor)
     items, next_id = articles.list_articles(session, viewer=viewer, before_id=before, limit=limit)
     stances = {a.id: articles.get_stance(session, user=viewer, article=a) for a in items} if viewer else {}
-    return json_response({
-        "items": [article_out(a, stances.get(a.id)) for a in items],
-        "next_cursor": str(next_id) if next_id else None,
-    })
+    return json_response(
+        {
+            "items": [article_out(a, stances.get(a.id)) for a in items],
+            "next_cursor": str(next_id) if next_id else None,
+        }
+    )
 
 
 @router.get("/articles/{slug}", response_model=ArticleOut)
@@ -60,18 +74,32 @@ def list_comments(
     limit: Limit = 20,
 ) -> Response:
     """Top-level reactions, a page at a time, each with its first replies."""
-    page = comments.list_top_level(session, article=article, viewer=viewer, sort=comments.parse_sort(sort),
-                                   cursor=cursor, limit=limit, rules=rules)
-    return json_response({
-        "items": [comment_out(n, slug=article.slug, viewer=viewer) for n in page.items],
-        "next_cursor": page.next_cursor,
-    })
+    page = comments.list_top_level(
+        session,
+        article=article,
+        viewer=viewer,
+        sort=comments.parse_sort(sort),
+        cursor=cursor,
+        limit=limit,
+        rules=rules,
+    )
+    return json_response(
+        {
+            "items": [comment_out(n, slug=article.slug, viewer=viewer) for n in page.items],
+            "next_cursor": page.next_cursor,
+        }
+    )
 
 
-@router.post("/articles/{slug}/comments", status_code=201, response_model=CommentOut,
-             responses={202: {"model": CommentOut, "description": "Accepted, held for moderation"}})
-def post_comment(session: SessionDep, user: CurrentUser, article: ArticleDep, rules: RulesDep,
-                 data: CommentCreate) -> Response:
+@router.post(
+    "/articles/{slug}/comments",
+    status_code=201,
+    response_model=CommentOut,
+    responses={202: {"model": CommentOut, "description": "Accepted, held for moderation"}},
+)
+def post_comment(
+    session: SessionDep, user: CurrentUser, article: ArticleDep, rules: RulesDep, data: CommentCreate
+) -> Response:
     """Post a reaction (with a stance) or a reply (with parent_id)."""
     comment = comments.post_comment(session, author=user, article=article, data=data, rules=rules)
     node = comments.Node(comment=comment, author=user)
@@ -80,8 +108,12 @@ def post_comment(session: SessionDep, user: CurrentUser, article: ArticleDep, ru
 
 
 @router.get("/articles/{slug}/thread", response_model=ThreadOut)
-def get_thread(session: SessionDep, viewer: Viewer, article: ArticleDep,
-               sort: Annotated[str | None, Query(max_length=20)] = None) -> Response:
+def get_thread(
+    session: SessionDep,
+    viewer: Viewer,
+    article: ArticleDep,
+    sort: Annotated[str | None, Query(max_length=20)] = None,
+) -> Response:
     """The whole visible debate in one response, every branch nested to its full depth."""
     items = comments.thread(session, article=article, viewer=viewer, sort=comments.parse_sort(sort))
     out = [comment_out(n, slug=article.slug, viewer=viewer) for n in items]
@@ -96,6 +128,3 @@ def _count(items: list[dict[str, object]]) -> int:
         total += 1
         stack.extend(item["replies"])  # type: ignore[arg-type]
     return total
-
-
-

@@ -19,8 +19,9 @@ def get_comment(session: SessionDep, viewer: Viewer, comment: CommentDep) -> Res
 
 
 @router.patch("/{comment_id}", response_model=CommentOut)
-def patch_comment(session: SessionDep, user: CurrentUser, comment: CommentDep, rules: RulesDep,
-                  data: CommentUpdate) -> Response:
+def patch_comment(
+    session: SessionDep, user: CurrentUser, comment: CommentDep, rules: RulesDep, data: CommentUpdate
+) -> Response:
     """Edit a comment: its author within the edit window, or a moderator."""
     comments.edit_comment(session, user=user, comment=comment, data=data, rules=rules)
     found = comments.branch(session, comment=comment, viewer=user)
@@ -38,4 +39,6 @@ def delete_comment(session: SessionDep, user: CurrentUser, comment: CommentDep) 
 def put_vote(session: SessionDep, user: CurrentUser, comment: CommentDep, data: VoteRequest) -> Response:
     """Set your vote: 1 up, -1 down, 0 withdraws."""
     result = votes.set_vote(session, voter=user, comment=comment, value=data.value)
-    return json_response({"upvotes": result.upvotes, "downvotes": result.downvotes, "my_vote": result.my_vote})
+    return json_response(
+        {"upvotes": result.upvotes, "downvotes": result.downvotes, "my_vote": result.my_vote}
+    )

@@ -97,8 +97,11 @@ def iso(value: datetime | None) -> str | None:
 def user_out(user: User | None) -> dict[str, Any] | None:
     if user is None:
         return None
-    return {"username": user.username, "role": user.role.value if user.role else "reader",
-            "created_at": iso(user.created_at)}
+    return {
+        "username": user.username,
+        "role": user.role.value if user.role else "reader",
+        "created_at": iso(user.created_at),
+    }
 
 
 def article_out(article: Article, my_stance: str | None = None) -> dict[str, Any]:
@@ -107,7 +110,11 @@ def article_out(article: Article, my_stance: str | None = None) -> dict[str, Any
         "title": article.title,
         "lede": article.lede,
         "question": article.question,
-        "stances": {"for": article.label_for, "against": article.label_against, "nuanced": article.label_nuanced},
+        "stances": {
+            "for": article.label_for,
+            "against": article.label_against,
+            "nuanced": article.label_nuanced,
+        },
         "comments_open": article.comments_open,
         "premoderation": article.premoderation,
         "comment_count": article.comment_count,
@@ -128,8 +135,12 @@ def comment_out(node: Node, *, slug: str, viewer: User | None) -> dict[str, Any]
     featured = None
     if c.featured_at is not None:
         by = node.featured_by
-        featured = {"note": c.featured_note, "rank": c.featured_rank, "by": by.username if by else None,
-                    "at": iso(c.featured_at)}
+        featured = {
+            "note": c.featured_note,
+            "rank": c.featured_rank,
+            "by": by.username if by else None,
+            "at": iso(c.featured_at),
+        }
     out: dict[str, Any] = {
         "id": c.id,
         "article_slug": slug,

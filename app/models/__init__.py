@@ -10,7 +10,7 @@ SQLModel.metadata.naming_convention = {
     "pk": "pk_%(table_name)s",
 }
 
-from app.models.article import Article, StanceVote  # noqa: E402
+from app.models.article import Article, StanceDaily, StanceVote  # noqa: E402
 from app.models.base import (  # noqa: E402
     CommentStatus,
     Reason,
@@ -21,12 +21,15 @@ from app.models.base import (  # noqa: E402
     utcnow,
 )
 from app.models.comment import Comment, CommentReport, CommentRevision, CommentVote  # noqa: E402
+from app.models.moderation import ModerationAction, Notification, WordRule  # noqa: E402
 from app.models.user import AuthSession, User  # noqa: E402
 
 __all__ = [
     "Article",
     "AuthSession",
     "Comment",
+    "ModerationAction",
+    "Notification",
     "CommentReport",
     "CommentRevision",
     "CommentStatus",
@@ -34,9 +37,11 @@ __all__ = [
     "Reason",
     "Role",
     "Stance",
+    "StanceDaily",
     "StanceVote",
     "User",
     "UserStatus",
     "WordEffect",
+    "WordRule",
     "utcnow",
 ]

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
@@ -21,7 +21,9 @@ class Article(SQLModel, table=True):
     label_for: str = Field(sa_column=sa.Column(sa.String(120), nullable=False))
     label_against: str = Field(sa_column=sa.Column(sa.String(120), nullable=False))
     label_nuanced: str = Field(sa_column=sa.Column(sa.String(120), nullable=False))
-    language: str = Field(default="fr", sa_column=sa.Column(sa.String(8), nullable=False, server_default="fr"))
+    language: str = Field(
+        default="fr", sa_column=sa.Column(sa.String(8), nullable=False, server_default="fr")
+    )
     comments_open: bool = Field(
         default=True, sa_column=sa.Column(sa.Boolean, nullable=False, server_default=sa.true())
     )
@@ -30,6 +32,9 @@ class Article(SQLModel, table=True):
     )
     published_at: datetime | None = Field(default=None, sa_column=ts(nullable=True))
     closed_at: datetime | None = Field(default=None, sa_column=ts(nullable=True))
+    # The editor's closing synthesis, shown above a closed debate.
+    synthesis_markdown: str | None = Field(default=None, sa_column=sa.Column(sa.Text, nullable=True))
+    synthesis_html: str | None = Field(default=None, sa_column=sa.Column(sa.Text, nullable=True))
     created_at: datetime = Field(default_factory=utcnow, sa_column=ts(nullable=False))
     updated_at: datetime = Field(default_factory=utcnow, sa_column=ts(nullable=False))
     # Counters kept on the row and moved by atomic UPDATEs, so a page never counts the debate.
@@ -56,6 +61,22 @@ class Article(SQLModel, table=True):
     @property
     def is_published(self) -> bool:
         return self.published_at is not None
+
+
+class StanceDaily(SQLModel, table=True):
+    """The stance tally as it stood at the end of each day, for the debate's history chart."""
+
+    __tablename__ = "stance_daily"
+    __table_args__ = (sa.UniqueConstraint("article_id", "day"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    article_id: int = Field(
+        sa_column=sa.Column(sa.Integer, sa.ForeignKey("article.id", ondelete="CASCADE"), nullable=False)
+    )
+    day: date = Field(sa_column=sa.Column(sa.Date, nullable=False))
+    tally_for: int = Field(default=0, sa_column=sa.Column(sa.Integer, nullable=False, server_default="0"))
+    tally_against: int = Field(default=0, sa_column=sa.Column(sa.Integer, nullable=False, server_default="0"))
+    tally_nuanced: int = Field(default=0, sa_column=sa.Column(sa.Integer, nullable=False, server_default="0"))
 
 
 class StanceVote(SQLModel, table=True):

@@ -1,6 +1,5 @@
 # No `from __future__ import annotations` here: SQLModel resolves Relationship annotations at class creation.
 from datetime import datetime
-from typing import Optional
 
 import sqlalchemy as sa
 from sqlmodel import Field, Relationship, SQLModel
@@ -23,7 +22,9 @@ class Comment(SQLModel, table=True):
         sa.Index("ix_comment_author", "author_id", "id"),
         sa.Index("ix_comment_status", "status", "id"),
         sa.CheckConstraint("depth >= 0", name="depth_not_negative"),
-        sa.CheckConstraint("upvotes >= 0 AND downvotes >= 0 AND reply_count >= 0", name="tallies_not_negative"),
+        sa.CheckConstraint(
+            "upvotes >= 0 AND downvotes >= 0 AND reply_count >= 0", name="tallies_not_negative"
+        ),
         # A top-level reaction takes a side; a reply never does.
         sa.CheckConstraint(
             "(parent_id IS NULL AND stance IS NOT NULL) OR (parent_id IS NOT NULL AND stance IS NULL)",
@@ -31,29 +32,29 @@ class Comment(SQLModel, table=True):
         ),
     )
 
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     article_id: int = Field(
         sa_column=sa.Column(sa.Integer, sa.ForeignKey("article.id", ondelete="CASCADE"), nullable=False)
     )
-    parent_id: Optional[int] = Field(
+    parent_id: int | None = Field(
         default=None,
         sa_column=sa.Column(sa.Integer, sa.ForeignKey("comment.id", ondelete="CASCADE"), nullable=True),
     )
     # The top-level reaction of the branch (null on a top-level reaction): one indexed
     # lookup fetches a whole branch without recursive queries.
-    root_id: Optional[int] = Field(
+    root_id: int | None = Field(
         default=None,
         sa_column=sa.Column(sa.Integer, sa.ForeignKey("comment.id", ondelete="CASCADE"), nullable=True),
     )
     depth: int = Field(default=0, sa_column=sa.Column(sa.Integer, nullable=False, server_default="0"))
     # SET NULL: erasing an account keeps the comment, shown as "compte supprimé".
-    author_id: Optional[int] = Field(
+    author_id: int | None = Field(
         default=None,
         sa_column=sa.Column(sa.Integer, sa.ForeignKey("app_user.id", ondelete="SET NULL"), nullable=True),
     )
     body_markdown: str = Field(sa_column=sa.Column(sa.Text, nullable=False))
     body_html: str = Field(sa_column=sa.Column(sa.Text, nullable=False))
-    stance: Optional[Stance] = Field(
+    stance: Stance | None = Field(
         default=None, sa_column=sa.Column(enum_type(Stance, "comment_stance"), nullable=True)
     )
     status: CommentStatus = Field(
@@ -61,8 +62,8 @@ class Comment(SQLModel, table=True):
         sa_column=sa.Column(enum_type(CommentStatus, "comment_status"), nullable=False),
     )
     created_at: datetime = Field(default_factory=utcnow, sa_column=ts(nullable=False))
-    edited_at: Optional[datetime] = Field(default=None, sa_column=ts(nullable=True))
-    deleted_at: Optional[datetime] = Field(default=None, sa_column=ts(nullable=True))
+    edited_at: datetime | None = Field(default=None, sa_column=ts(nullable=True))
+    deleted_at: datetime | None = Field(default=None, sa_column=ts(nullable=True))
     upvotes: int = Field(default=0, sa_column=sa.Column(sa.Integer, nullable=False, server_default="0"))
     downvotes: int = Field(default=0, sa_column=sa.Column(sa.Integer, nullable=False, server_default="0"))
     # Published direct replies, kept on the row by the same transaction that publishes or removes one.
@@ -72,22 +73,22 @@ class Comment(SQLModel, table=True):
         default=0.0, sa_column=sa.Column(sa.Float, nullable=False, server_default="0")
     )
     report_count: int = Field(default=0, sa_column=sa.Column(sa.Integer, nullable=False, server_default="0"))
-    hidden_at: Optional[datetime] = Field(default=None, sa_column=ts(nullable=True))
-    rejection_reason: Optional[Reason] = Field(
+    hidden_at: datetime | None = Field(default=None, sa_column=ts(nullable=True))
+    rejection_reason: Reason | None = Field(
         default=None, sa_column=sa.Column(enum_type(Reason, "comment_rejection_reason"), nullable=True)
     )
-    rejection_note: Optional[str] = Field(default=None, sa_column=sa.Column(sa.String(1000), nullable=True))
-    decided_at: Optional[datetime] = Field(default=None, sa_column=ts(nullable=True))
-    featured_at: Optional[datetime] = Field(default=None, sa_column=ts(nullable=True))
-    featured_by_id: Optional[int] = Field(
+    rejection_note: str | None = Field(default=None, sa_column=sa.Column(sa.String(1000), nullable=True))
+    decided_at: datetime | None = Field(default=None, sa_column=ts(nullable=True))
+    featured_at: datetime | None = Field(default=None, sa_column=ts(nullable=True))
+    featured_by_id: int | None = Field(
         default=None,
         sa_column=sa.Column(sa.Integer, sa.ForeignKey("app_user.id", ondelete="SET NULL"), nullable=True),
     )
-    featured_note: Optional[str] = Field(default=None, sa_column=sa.Column(sa.String(1000), nullable=True))
-    featured_rank: Optional[int] = Field(default=None, sa_column=sa.Column(sa.Integer, nullable=True))
+    featured_note: str | None = Field(default=None, sa_column=sa.Column(sa.String(1000), nullable=True))
+    featured_rank: int | None = Field(default=None, sa_column=sa.Column(sa.Integer, nullable=True))
 
     article: Article = Relationship()
-    author: Optional[User] = Relationship(sa_relationship_kwargs={"foreign_keys": "Comment.author_id"})
+    author: User | None = Relationship(sa_relationship_kwargs={"foreign_keys": "Comment.author_id"})
 
 
 class CommentRevision(SQLModel, table=True):
@@ -95,7 +96,7 @@ class CommentRevision(SQLModel, table=True):
 
     __tablename__ = "comment_revision"
 
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     comment_id: int = Field(
         sa_column=sa.Column(
             sa.Integer, sa.ForeignKey("comment.id", ondelete="CASCADE"), nullable=False, index=True
@@ -112,7 +113,7 @@ class CommentVote(SQLModel, table=True):
         sa.CheckConstraint("value IN (-1, 1)", name="value_is_up_or_down"),
     )
 
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     user_id: int = Field(
         sa_column=sa.Column(sa.Integer, sa.ForeignKey("app_user.id", ondelete="CASCADE"), nullable=False)
     )
@@ -129,7 +130,7 @@ class CommentReport(SQLModel, table=True):
     __tablename__ = "comment_report"
     __table_args__ = (sa.UniqueConstraint("reporter_id", "comment_id"),)
 
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     reporter_id: int = Field(
         sa_column=sa.Column(sa.Integer, sa.ForeignKey("app_user.id", ondelete="CASCADE"), nullable=False)
     )
@@ -139,6 +140,6 @@ class CommentReport(SQLModel, table=True):
         )
     )
     reason: Reason = Field(sa_column=sa.Column(enum_type(Reason, "report_reason"), nullable=False))
-    note: Optional[str] = Field(default=None, sa_column=sa.Column(sa.String(1000), nullable=True))
+    note: str | None = Field(default=None, sa_column=sa.Column(sa.String(1000), nullable=True))
     created_at: datetime = Field(default_factory=utcnow, sa_column=ts(nullable=False))
-    resolved_at: Optional[datetime] = Field(default=None, sa_column=ts(nullable=True))
+    resolved_at: datetime | None = Field(default=None, sa_column=ts(nullable=True))

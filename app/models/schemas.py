@@ -65,14 +65,26 @@ class LoginRequest(Strict):
     password: str = Field(max_length=1000)
 
 
+def _stance(value: object) -> object:
+    if value is None or value == "" or isinstance(value, Stance):
+        return None if value == "" else value
+    if value not in {s.value for s in Stance}:
+        raise ValueError(_("Position inconnue : choisissez for, against ou nuanced."))
+    return value
+
+
 class StanceRequest(Strict):
     stance: Stance | None
+
+    _check_stance = field_validator("stance", mode="before")(_stance)
 
 
 class CommentCreate(Strict):
     body: Annotated[str, Field(max_length=100_000)]
     stance: Stance | None = None
     parent_id: int | None = None
+
+    _check_stance = field_validator("stance", mode="before")(_stance)
 
     @field_validator("body")
     @classmethod

@@ -29,8 +29,12 @@ class User(SQLModel, table=True):
     )
     suspended_until: datetime | None = Field(default=None, sa_column=ts(nullable=True))
     status_reason: str | None = Field(default=None, sa_column=sa.Column(sa.String(500), nullable=True))
-    approved_count: int = Field(default=0, sa_column=sa.Column(sa.Integer, nullable=False, server_default="0"))
-    rejected_count: int = Field(default=0, sa_column=sa.Column(sa.Integer, nullable=False, server_default="0"))
+    approved_count: int = Field(
+        default=0, sa_column=sa.Column(sa.Integer, nullable=False, server_default="0")
+    )
+    rejected_count: int = Field(
+        default=0, sa_column=sa.Column(sa.Integer, nullable=False, server_default="0")
+    )
     locale: str | None = Field(default=None, sa_column=sa.Column(sa.String(8), nullable=True))
     created_at: datetime = Field(default_factory=utcnow, sa_column=ts(nullable=False))
 

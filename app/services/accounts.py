@@ -185,4 +185,3 @@ def change_password(session: Session, *, user: User, current: str, new: str) -> 
     user.password_hash = hash_password(new)
     end_all_sessions(session, user=user)
     session.flush()
-

@@ -70,14 +70,25 @@ def parse_markdown_article(text: str) -> ArticleSource:
     )
 
 
-def import_article(session: Session, *, source: ArticleSource, now: datetime | None = None) -> tuple[Article, bool]:
+def import_article(
+    session: Session, *, source: ArticleSource, now: datetime | None = None
+) -> tuple[Article, bool]:
     """Create the article, or update the one with the same slug. Returns (article, created)."""
     now = now or utcnow()
     article = session.exec(select(Article).where(Article.slug == source.slug)).first()
     created = article is None
     if article is None:
-        article = Article(slug=source.slug, published_at=now, body_markdown="", body_html="",
-                          title="", question="", label_for="", label_against="", label_nuanced="")
+        article = Article(
+            slug=source.slug,
+            published_at=now,
+            body_markdown="",
+            body_html="",
+            title="",
+            question="",
+            label_for="",
+            label_against="",
+            label_nuanced="",
+        )
         session.add(article)
     article.title = source.title
     article.lede = source.lede
@@ -97,7 +108,9 @@ def ensure_default_article(session: Session) -> Article | None:
     """Load the shipped article on first run; never overwrite an existing one."""
     if session.exec(select(Article.id).limit(1)).first() is not None:
         return None
-    article, _created = import_article(session, source=parse_markdown_article(DEFAULT_ARTICLE.read_text("utf-8")))
+    article, _created = import_article(
+        session, source=parse_markdown_article(DEFAULT_ARTICLE.read_text("utf-8"))
+    )
     return article
 
 
@@ -161,17 +174,19 @@ def set_stance(session: Session, *, user: User, article: Article, stance: Stance
     now = utcnow()
     if current is None:
         inserted = session.execute(
-            insert_ignore(session, table).values(
-                user_id=user.id, article_id=article.id, stance=stance, created_at=now, updated_at=now
-            )
-        )
-        if not inserted.rowcount:
+            insert_ignore(session, table)
+            .values(user_id=user.id, article_id=article.id, stance=stance, created_at=now, updated_at=now)
+            .returning(table.c.id)
+        ).first()
+        if inserted is None:
             # Another request of the same reader inserted first: start again against its row.
             return set_stance(session, user=user, article=article, stance=stance)
     elif stance is None:
         session.execute(sa.delete(table).where(table.c.id == current.id))
     else:
-        session.execute(sa.update(table).where(table.c.id == current.id).values(stance=stance, updated_at=now))
+        session.execute(
+            sa.update(table).where(table.c.id == current.id).values(stance=stance, updated_at=now)
+        )
     changes: dict[str, Any] = {}
     if old is not None:
         column = _tally_column(old)
@@ -180,7 +195,9 @@ def set_stance(session: Session, *, user: User, article: Article, stance: Stance
         column = _tally_column(stance)
         changes[column.name] = column + 1
     changes["version"] = Article.__table__.c.version + 1  # type: ignore[attr-defined]
-    session.execute(sa.update(Article.__table__).where(Article.__table__.c.id == article.id).values(**changes))  # type: ignore[attr-defined]
+    session.execute(
+        sa.update(Article.__table__).where(Article.__table__.c.id == article.id).values(**changes)
+    )  # type: ignore[attr-defined]
     session.refresh(article)
     return article
 

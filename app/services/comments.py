@@ -24,7 +24,6 @@ from app.models import (
     CommentStatus,
     CommentVote,
     Role,
-    Stance,
     User,
     utcnow,
 )
@@ -212,7 +211,9 @@ def publish(session: Session, *, comment: Comment) -> None:
 # Editing and deleting ----------------------------------------------------------------------------
 
 
-def can_edit(comment: Comment, user: User | None, *, rules: Rules = DEFAULT_RULES, now: datetime | None = None) -> bool:
+def can_edit(
+    comment: Comment, user: User | None, *, rules: Rules = DEFAULT_RULES, now: datetime | None = None
+) -> bool:
     if user is None or comment.status in (CommentStatus.deleted, CommentStatus.rejected):
         return False
     if is_staff(user):
@@ -283,7 +284,9 @@ def delete_comment(session: Session, *, user: User, comment: Comment, now: datet
 
 
 def _bump_version(session: Session, article_id: int) -> None:
-    session.execute(sa.update(ARTICLE).where(ARTICLE.c.id == article_id).values(version=ARTICLE.c.version + 1))
+    session.execute(
+        sa.update(ARTICLE).where(ARTICLE.c.id == article_id).values(version=ARTICLE.c.version + 1)
+    )
 
 
 # Reading ---------------------------------------------------------------------------------------
@@ -437,7 +440,8 @@ def _assemble(nodes: dict[int, Node], replies: list[tuple[Comment, int]], rules:
     # Replies come oldest first (by id); a reply is attached only if its parent made it in.
     attached: set[int] = set()
     for reply, _count in replies:
-        assert reply.id is not None and reply.parent_id is not None
+        assert reply.id is not None
+        assert reply.parent_id is not None
         parent = nodes.get(reply.parent_id)
         if parent is None or (parent.comment.parent_id is not None and reply.parent_id not in attached):
             continue
@@ -446,14 +450,14 @@ def _assemble(nodes: dict[int, Node], replies: list[tuple[Comment, int]], rules:
     for node in nodes.values():
         if node.comment.parent_id is not None and node.id not in attached:
             continue
-        total = siblings.get(node.id, 0) if node.comment.depth < rules.max_indent else node.comment.reply_count
+        total = (
+            siblings.get(node.id, 0) if node.comment.depth < rules.max_indent else node.comment.reply_count
+        )
         node.visible_replies = max(total, len(node.replies))
         node.more_replies = max(0, node.visible_replies - len(node.replies))
 
 
-def _tree(
-    comments: Sequence[Comment], nodes: dict[int, Node], top_ids: Sequence[int]
-) -> list[Node]:
+def _tree(comments: Sequence[Comment], nodes: dict[int, Node], top_ids: Sequence[int]) -> list[Node]:
     children: dict[int, list[Node]] = defaultdict(list)
     for c in sorted(comments, key=lambda c: c.id or 0):
         if c.parent_id is not None and c.id is not None:

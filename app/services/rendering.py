@@ -6,9 +6,8 @@ import nh3
 from markdown_it import MarkdownIt
 
 # Comments: a small subset. No raw HTML, images, headings or tables; links are kept but tamed by nh3.
-_comment_md = (
-    MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
-    .disable(["image", "heading", "lheading", "html_block", "html_inline", "hr"])
+_comment_md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False}).disable(
+    ["image", "heading", "lheading", "html_block", "html_inline", "hr"]
 )
 _COMMENT_TAGS = {"p", "br", "strong", "em", "a", "ul", "ol", "li", "blockquote", "code", "pre"}
 
@@ -18,6 +17,7 @@ _ARTICLE_TAGS = _COMMENT_TAGS | {"h2", "h3", "h4", "hr", "img"}
 
 _ATTRIBUTES = {"a": {"href", "title"}, "img": {"src", "alt", "title"}}
 _SCHEMES = {"http", "https", "mailto"}
+
 
 def render_comment(markdown: str) -> str:
     html = _comment_md.render(markdown)

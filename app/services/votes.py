@@ -10,7 +10,7 @@ from sqlmodel import Session
 
 from app.errors import NotFound, PermissionDenied
 from app.i18n import _
-from app.models import Article, Comment, CommentStatus, CommentVote, User
+from app.models import Article, Comment, CommentStatus, CommentVote, User, utcnow
 from app.services.accounts import ensure_can_write
 from app.services.ranking import controversy, wilson_lower_bound
 from app.services.sql import insert_ignore
@@ -34,7 +34,9 @@ def current_vote(session: Session, *, voter: User, comment: Comment) -> int:
     return int(value or 0)
 
 
-def set_vote(session: Session, *, voter: User, comment: Comment, value: Literal[-1, 0, 1] | int) -> VoteResult:
+def set_vote(
+    session: Session, *, voter: User, comment: Comment, value: Literal[-1, 0, 1] | int
+) -> VoteResult:
     """Set the voter's vote to value (0 withdraws). Idempotent, and exact under concurrency."""
     if value not in (-1, 0, 1):
         raise ValueError(value)
@@ -43,7 +45,9 @@ def set_vote(session: Session, *, voter: User, comment: Comment, value: Literal[
         raise PermissionDenied(_("On ne vote pas pour son propre message."))
     if comment.status != CommentStatus.published or comment.hidden_at is not None:
         raise NotFound(_("On ne peut voter que pour un message publié."))
-    if not session.execute(sa.select(ARTICLE.c.comments_open).where(ARTICLE.c.id == comment.article_id)).scalar():
+    if not session.execute(
+        sa.select(ARTICLE.c.comments_open).where(ARTICLE.c.id == comment.article_id)
+    ).scalar():
         raise PermissionDenied(_("Ce débat est clos : les votes sont fermés."))
 
     old = _write_vote_row(session, voter=voter, comment=comment, value=value)
@@ -80,9 +84,11 @@ def _write_vote_row(session: Session, *, voter: User, comment: Comment, value: i
     while True:
         if value != 0:
             inserted = session.execute(
-                insert_ignore(session, VOTE).values(user_id=voter.id, comment_id=comment.id, value=value)
-            )
-            if inserted.rowcount == 1:
+                insert_ignore(session, VOTE)
+                .values(user_id=voter.id, comment_id=comment.id, value=value, created_at=utcnow())
+                .returning(VOTE.c.id)
+            ).first()
+            if inserted is not None:
                 return 0
         previous = session.execute(sa.select(VOTE.c.value).where(mine).with_for_update()).scalar()
         if previous is None:
@@ -96,7 +102,9 @@ def _write_vote_row(session: Session, *, voter: User, comment: Comment, value: i
         return int(previous)
 
 
-def toggle_vote(session: Session, *, voter: User, comment: Comment, direction: Literal[-1, 1] | int) -> VoteResult:
+def toggle_vote(
+    session: Session, *, voter: User, comment: Comment, direction: Literal[-1, 1] | int
+) -> VoteResult:
     """The arrows of the page: the same arrow again withdraws the vote, the other one switches it."""
     if direction not in (-1, 1):
         raise ValueError(direction)

@@ -28,8 +28,9 @@ Text = Annotated[str, Form(max_length=1000)]
 
 
 @router.get("/register", name="register")
-def register_form(request: Request, viewer: Viewer,
-                  next: Annotated[str | None, Query(max_length=500)] = None) -> Response:
+def register_form(
+    request: Request, viewer: Viewer, next: Annotated[str | None, Query(max_length=500)] = None
+) -> Response:
     if viewer is not None:
         return see_other(request, safe_next(next))
     return render(request, "auth/register.html", values={}, errors={}, next=safe_next(next))
@@ -50,19 +51,32 @@ def register(
         data = UserCreate(username=username, email=email, password=password)
         user = accounts.register(session, data=data)
     except ValidationError as exc:
-        return render(request, "auth/register.html", status_code=422, values=values,
-                      errors=field_errors(exc), next=safe_next(next))
+        return render(
+            request,
+            "auth/register.html",
+            status_code=422,
+            values=values,
+            errors=field_errors(exc),
+            next=safe_next(next),
+        )
     except Conflict as exc:
-        return render(request, "auth/register.html", status_code=409, values=values,
-                      errors=exc.fields or {"form": str(exc)}, next=safe_next(next))
+        return render(
+            request,
+            "auth/register.html",
+            status_code=409,
+            values=values,
+            errors=exc.fields or {"form": str(exc)},
+            next=safe_next(next),
+        )
     response = see_other(request, safe_next(next))
     set_session_cookie(response, begin_session(request, session, user), settings)
     return response
 
 
 @router.get("/login", name="login")
-def login_form(request: Request, viewer: Viewer,
-               next: Annotated[str | None, Query(max_length=500)] = None) -> Response:
+def login_form(
+    request: Request, viewer: Viewer, next: Annotated[str | None, Query(max_length=500)] = None
+) -> Response:
     if viewer is not None:
         return see_other(request, safe_next(next))
     return render(request, "auth/login.html", values={}, error=None, next=safe_next(next))
@@ -80,8 +94,14 @@ def login(
     try:
         user = accounts.authenticate(session, login=username, password=password)
     except (Unauthorized, PermissionDenied) as exc:
-        return render(request, "auth/login.html", status_code=exc.status_code,
-                      values={"username": username}, error=str(exc), next=safe_next(next))
+        return render(
+            request,
+            "auth/login.html",
+            status_code=exc.status_code,
+            values={"username": username},
+            error=str(exc),
+            next=safe_next(next),
+        )
     response = see_other(request, safe_next(next))
     set_session_cookie(response, begin_session(request, session, user), settings)
     return response

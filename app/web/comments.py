@@ -39,8 +39,13 @@ def set_stance(
     chosen = Stance(stance) if stance in {s.value for s in Stance} else None
     articles.set_stance(session, user=user, article=article, stance=chosen)
     if is_htmx(request):
-        return render(request, "articles/_poll.html", article=article, my_stance=chosen,
-                      percentages=articles.tally_percentages(article))
+        return render(
+            request,
+            "articles/_poll.html",
+            article=article,
+            my_stance=chosen,
+            percentages=articles.tally_percentages(article),
+        )
     return see_other(request, article_url(article, "question"))
 
 
@@ -72,47 +77,89 @@ def post_comment(
         return _form_error(request, article, form_values, exc.fields or {"form": str(exc)}, 422)
     if is_htmx(request):
         node = comments.Node(comment=comment, author=user)
-        return render(request, "comments/_posted.html", status_code=201, node=node, article=article,
-                      now=utcnow(), rules=rules, level=comment.depth)
+        return render(
+            request,
+            "comments/_posted.html",
+            status_code=201,
+            node=node,
+            article=article,
+            now=utcnow(),
+            rules=rules,
+            level=comment.depth,
+        )
     return see_other(request, article_url(article, f"comment-{comment.id}"))
 
 
-def _form_error(request: Request, article: Article, values: dict[str, str], errors: dict[str, str],
-                status: int) -> HTMLResponse:
+def _form_error(
+    request: Request, article: Article, values: dict[str, str], errors: dict[str, str], status: int
+) -> HTMLResponse:
     parent_id = values.get("parent_id") or None
     if is_htmx(request):
         form_id = f"reply-form-{parent_id}" if parent_id else "comment-form"
-        return render(request, "comments/_form.html", status_code=status, article=article, values=values,
-                      errors=errors, parent_id=parent_id,
-                      headers={"HX-Retarget": f"#{form_id}", "HX-Reswap": "outerHTML"})
-    return render(request, "comments/form_page.html", status_code=status, article=article, values=values,
-                  errors=errors, parent_id=parent_id)
+        return render(
+            request,
+            "comments/_form.html",
+            status_code=status,
+            article=article,
+            values=values,
+            errors=errors,
+            parent_id=parent_id,
+            headers={"HX-Retarget": f"#{form_id}", "HX-Reswap": "outerHTML"},
+        )
+    return render(
+        request,
+        "comments/form_page.html",
+        status_code=status,
+        article=article,
+        values=values,
+        errors=errors,
+        parent_id=parent_id,
+    )
 
 
 @router.get("/comments/{comment_id}", name="permalink")
-def permalink(request: Request, session: SessionDep, viewer: Viewer, comment: CommentDep,
-              rules: RulesDep) -> HTMLResponse:
+def permalink(
+    request: Request, session: SessionDep, viewer: Viewer, comment: CommentDep, rules: RulesDep
+) -> HTMLResponse:
     found = comments.branch(session, comment=comment, viewer=viewer)
-    return render(request, "comments/permalink.html", article=comment.article, branch=found,
-                  now=utcnow(), rules=rules)
+    return render(
+        request, "comments/permalink.html", article=comment.article, branch=found, now=utcnow(), rules=rules
+    )
 
 
 @router.get("/comments/{comment_id}/replies", name="more_replies")
-def more_replies(request: Request, session: SessionDep, viewer: Viewer, comment: CommentDep,
-                 rules: RulesDep) -> Response:
+def more_replies(
+    request: Request, session: SessionDep, viewer: Viewer, comment: CommentDep, rules: RulesDep
+) -> Response:
     """The whole branch under a comment ("voir plus de réponses")."""
     if not is_htmx(request):
         return see_other(request, f"/comments/{comment.id}#replies")
     found = comments.branch(session, comment=comment, viewer=viewer)
-    return render(request, "comments/_replies.html", node=found.node, article=comment.article,
-                  level=comment.depth, now=utcnow(), rules=rules, headers={"Vary": "HX-Request"})
+    return render(
+        request,
+        "comments/_replies.html",
+        node=found.node,
+        article=comment.article,
+        level=comment.depth,
+        now=utcnow(),
+        rules=rules,
+        headers={"Vary": "HX-Request"},
+    )
 
 
 @router.get("/comments/{comment_id}/reply", name="reply_form")
 def reply_form(request: Request, user: CurrentUser, comment: CommentDep) -> HTMLResponse:
     template = "comments/_form.html" if is_htmx(request) else "comments/form_page.html"
-    return render(request, template, article=comment.article, values={}, errors={}, parent_id=comment.id,
-                  parent=comment, headers={"Vary": "HX-Request"})
+    return render(
+        request,
+        template,
+        article=comment.article,
+        values={},
+        errors={},
+        parent_id=comment.id,
+        parent=comment,
+        headers={"Vary": "HX-Request"},
+    )
 
 
 @router.get("/comments/{comment_id}/edit", name="edit_form")
@@ -120,24 +167,49 @@ def edit_form(request: Request, user: CurrentUser, comment: CommentDep, rules: R
     if not comments.can_edit(comment, user, rules=rules):
         raise comments.PermissionDenied(_("Vous ne pouvez plus modifier ce message."))
     template = "comments/_edit.html" if is_htmx(request) else "comments/edit_page.html"
-    return render(request, template, comment=comment, values={"body": comment.body_markdown}, errors={},
-                  headers={"Vary": "HX-Request"})
+    return render(
+        request,
+        template,
+        comment=comment,
+        values={"body": comment.body_markdown},
+        errors={},
+        headers={"Vary": "HX-Request"},
+    )
 
 
 @router.post("/comments/{comment_id}/edit", name="edit_comment")
-def edit_comment(request: Request, session: SessionDep, user: CurrentUser, comment: CommentDep,
-                 rules: RulesDep, body: Body = "") -> Response:
+def edit_comment(
+    request: Request,
+    session: SessionDep,
+    user: CurrentUser,
+    comment: CommentDep,
+    rules: RulesDep,
+    body: Body = "",
+) -> Response:
     try:
         data = CommentUpdate(body=body)
     except ValidationError as exc:
         template = "comments/_edit.html" if is_htmx(request) else "comments/edit_page.html"
-        return render(request, template, status_code=422, comment=comment, values={"body": body},
-                      errors=field_errors(exc))
+        return render(
+            request,
+            template,
+            status_code=422,
+            comment=comment,
+            values={"body": body},
+            errors=field_errors(exc),
+        )
     comments.edit_comment(session, user=user, comment=comment, data=data, rules=rules)
     if is_htmx(request):
         node = comments.Node(comment=comment, author=comment.author)
-        return render(request, "comments/_card.html", node=node, article=comment.article, now=utcnow(),
-                      rules=rules, level=comment.depth)
+        return render(
+            request,
+            "comments/_card.html",
+            node=node,
+            article=comment.article,
+            now=utcnow(),
+            rules=rules,
+            level=comment.depth,
+        )
     return see_other(request, article_url(comment.article, f"comment-{comment.id}"))
 
 
@@ -160,6 +232,13 @@ def vote(
         raise DomainError(_("Vote inconnu : « up » ou « down »."))
     result = votes.toggle_vote(session, voter=user, comment=comment, direction=1 if direction == "up" else -1)
     if is_htmx(request):
-        return render(request, "comments/_votes.html", comment_id=comment.id, upvotes=result.upvotes,
-                      downvotes=result.downvotes, my_vote=result.my_vote, can_vote=True)
+        return render(
+            request,
+            "comments/_votes.html",
+            comment_id=comment.id,
+            upvotes=result.upvotes,
+            downvotes=result.downvotes,
+            my_vote=result.my_vote,
+            can_vote=True,
+        )
     return see_other(request, article_url(comment.article, f"comment-{comment.id}"))

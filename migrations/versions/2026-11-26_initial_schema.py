@@ -1,8 +1,9 @@
-"""Initial schema: accounts, sessions, articles, stance poll, comments, votes, reports, revisions.
+"""Initial schema: accounts, sessions, articles, stance poll and history, comments, votes, reports,
+revisions, the moderation audit log, notifications and word rules.
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-26 05:41:28.996791
+Create Date: 2026-11-26 05:43:12.615713
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
-
 
 revision: str = "0001"
 down_revision: str | None = None
@@ -83,6 +83,8 @@ def upgrade() -> None:
         sa.Column("premoderation", sa.Boolean(), server_default=sa.false(), nullable=False),
         sa.Column("published_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("closed_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("synthesis_markdown", sa.Text(), nullable=True),
+        sa.Column("synthesis_html", sa.Text(), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("tally_for", sa.Integer(), server_default="0", nullable=False),
@@ -225,6 +227,47 @@ def upgrade() -> None:
         batch_op.create_index("ix_comment_status", ["status", "id"], unique=False)
 
     op.create_table(
+        "moderation_action",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("actor_id", sa.Integer(), nullable=True),
+        sa.Column("actor_name", sa.String(length=30), nullable=False),
+        sa.Column("action", sa.String(length=32), nullable=False),
+        sa.Column("target_type", sa.String(length=16), nullable=False),
+        sa.Column("target_id", sa.Integer(), nullable=True),
+        sa.Column("target_label", sa.String(length=300), server_default="", nullable=False),
+        sa.Column("reason", sa.String(length=32), nullable=True),
+        sa.Column("note", sa.Text(), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["actor_id"],
+            ["app_user.id"],
+            name=op.f("fk_moderation_action_actor_id_app_user"),
+            ondelete="SET NULL",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_moderation_action")),
+    )
+    with op.batch_alter_table("moderation_action", schema=None) as batch_op:
+        batch_op.create_index("ix_moderation_action_action", ["action", "id"], unique=False)
+        batch_op.create_index("ix_moderation_action_actor", ["actor_id", "id"], unique=False)
+
+    op.create_table(
+        "stance_daily",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("article_id", sa.Integer(), nullable=False),
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("tally_for", sa.Integer(), server_default="0", nullable=False),
+        sa.Column("tally_against", sa.Integer(), server_default="0", nullable=False),
+        sa.Column("tally_nuanced", sa.Integer(), server_default="0", nullable=False),
+        sa.ForeignKeyConstraint(
+            ["article_id"],
+            ["article.id"],
+            name=op.f("fk_stance_daily_article_id_article"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_stance_daily")),
+        sa.UniqueConstraint("article_id", "day", name=op.f("uq_stance_daily_article_id_day")),
+    )
+    op.create_table(
         "stance_vote",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("user_id", sa.Integer(), nullable=False),
@@ -256,6 +299,29 @@ def upgrade() -> None:
     with op.batch_alter_table("stance_vote", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_stance_vote_article_id"), ["article_id"], unique=False)
 
+    op.create_table(
+        "word_rule",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("phrase", sa.String(length=200), nullable=False),
+        sa.Column("phrase_key", sa.String(length=200), nullable=False),
+        sa.Column(
+            "effect",
+            sa.Enum(
+                "block", "hold", name="word_rule_effect", native_enum=False, create_constraint=True, length=16
+            ),
+            nullable=False,
+        ),
+        sa.Column("created_by_id", sa.Integer(), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["created_by_id"],
+            ["app_user.id"],
+            name=op.f("fk_word_rule_created_by_id_app_user"),
+            ondelete="SET NULL",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_word_rule")),
+        sa.UniqueConstraint("phrase_key", name=op.f("uq_word_rule_phrase_key")),
+    )
     op.create_table(
         "comment_report",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -342,8 +408,42 @@ def upgrade() -> None:
     with op.batch_alter_table("comment_vote", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_comment_vote_comment_id"), ["comment_id"], unique=False)
 
+    op.create_table(
+        "notification",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column("kind", sa.String(length=16), nullable=False),
+        sa.Column("comment_id", sa.Integer(), nullable=True),
+        sa.Column("actor_id", sa.Integer(), nullable=True),
+        sa.Column("reason", sa.String(length=32), nullable=True),
+        sa.Column("message", sa.String(length=1000), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("read_at", sa.DateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["actor_id"], ["app_user.id"], name=op.f("fk_notification_actor_id_app_user"), ondelete="SET NULL"
+        ),
+        sa.ForeignKeyConstraint(
+            ["comment_id"],
+            ["comment.id"],
+            name=op.f("fk_notification_comment_id_comment"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["user_id"], ["app_user.id"], name=op.f("fk_notification_user_id_app_user"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_notification")),
+    )
+    with op.batch_alter_table("notification", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_notification_comment_id"), ["comment_id"], unique=False)
+        batch_op.create_index("ix_notification_user", ["user_id", "read_at", "id"], unique=False)
+
 
 def downgrade() -> None:
+    with op.batch_alter_table("notification", schema=None) as batch_op:
+        batch_op.drop_index("ix_notification_user")
+        batch_op.drop_index(batch_op.f("ix_notification_comment_id"))
+
+    op.drop_table("notification")
     with op.batch_alter_table("comment_vote", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_comment_vote_comment_id"))
 
@@ -356,10 +456,17 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_comment_report_comment_id"))
 
     op.drop_table("comment_report")
+    op.drop_table("word_rule")
     with op.batch_alter_table("stance_vote", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_stance_vote_article_id"))
 
     op.drop_table("stance_vote")
+    op.drop_table("stance_daily")
+    with op.batch_alter_table("moderation_action", schema=None) as batch_op:
+        batch_op.drop_index("ix_moderation_action_actor")
+        batch_op.drop_index("ix_moderation_action_action")
+
+    op.drop_table("moderation_action")
     with op.batch_alter_table("comment", schema=None) as batch_op:
         batch_op.drop_index("ix_comment_status")
         batch_op.drop_index("ix_comment_root")

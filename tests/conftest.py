@@ -1,0 +1,99 @@
+"""Fixtures: a real database built by `alembic upgrade head`, SQLite by default or PostgreSQL when
+TRIBUNE_TEST_DATABASE_URL names a server (CI runs the suite on both)."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from alembic import command
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy.engine import Engine, make_url
+from sqlmodel import Session, SQLModel
+
+from app.cli import alembic_config
+from app.config import Settings
+from app.db import make_engine
+from app.deps import get_session
+from app.main import create_app
+
+TEST_URL = os.environ.get("TRIBUNE_TEST_DATABASE_URL", "")
+
+
+def _create_empty_database(tmp: Path) -> tuple[str, str | None]:
+    """Return (url, name_to_drop). PostgreSQL gets a fresh database next to the given one."""
+    if not TEST_URL or TEST_URL.startswith("sqlite"):
+        return f"sqlite:///{tmp / 'test.db'}", None
+    base = make_url(TEST_URL)
+    name = f"tribune_test_{uuid.uuid4().hex[:10]}"
+    admin = sa.create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    admin.dispose()
+    return base.set(database=name).render_as_string(hide_password=False), name
+
+
+def _drop_database(name: str) -> None:
+    admin = sa.create_engine(make_url(TEST_URL), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    url, name = _create_empty_database(tmp_path_factory.mktemp("db"))
+    command.upgrade(alembic_config(url), "head")  # every run proves upgrade-from-empty
+    yield url
+    if name:
+        _drop_database(name)
+
+
+@pytest.fixture(scope="session")
+def engine(database_url: str) -> Iterator[Engine]:
+    engine = make_engine(database_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def session(engine: Engine) -> Iterator[Session]:
+    """A session whose work is rolled back after the test: commits inside become savepoints."""
+    with engine.connect() as conn:
+        outer = conn.begin()
+        with Session(bind=conn, join_transaction_mode="create_savepoint", expire_on_commit=False) as s:
+            yield s
+        outer.rollback()
+
+
+@pytest.fixture
+def committed(engine: Engine) -> Iterator[Engine]:
+    """For tests that need real commits from several connections (concurrency): empties the tables after."""
+    yield engine
+    with engine.begin() as conn:
+        for table in reversed(SQLModel.metadata.sorted_tables):
+            conn.execute(table.delete())
+
+
+@pytest.fixture
+def settings(database_url: str, tmp_path: Path) -> Settings:
+    return Settings(database_url=database_url, secret_key="test-secret", instance_path=tmp_path)
+
+
+@pytest.fixture
+def app(settings: Settings, session: Session) -> Iterator[FastAPI]:
+    app = create_app(settings)
+    app.dependency_overrides[get_session] = lambda: session
+    yield app
+    app.state.engine.dispose()
+
+
+@pytest.fixture
+def client(app: FastAPI) -> Iterator[TestClient]:
+    with TestClient(app, base_url="http://testserver", follow_redirects=False) as c:
+        yield c
