@@ -28,6 +28,7 @@ from app.models import (
     utcnow,
 )
 from app.models.schemas import CommentCreate, CommentUpdate
+from app.services import notifications
 from app.services.accounts import ensure_can_write
 from app.services.rendering import render_comment
 from app.services.rules import DEFAULT_RULES, Rules
@@ -196,6 +197,8 @@ def post_comment(
     session.flush()
     if status == CommentStatus.published:
         _counters(session, comment=comment, published=1, public=1, top_level=int(parent is None))
+        if parent is not None:
+            notifications.notify(session, user_id=parent.author_id, kind="reply", comment=comment, actor=author)
     return comment
 
 

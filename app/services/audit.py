@@ -1,0 +1,36 @@
+"""The audit log: every moderator, editor and admin action, written in the action's transaction.
+The app offers no way to edit or delete an entry."""
+
+from __future__ import annotations
+
+from sqlmodel import Session
+
+from app.models import ModerationAction, User
+
+
+def record(
+    session: Session,
+    *,
+    actor: User,
+    action: str,
+    target_type: str,
+    target_id: int | None = None,
+    target_label: str = "",
+    reason: str | None = None,
+    note: str | None = None,
+) -> ModerationAction:
+    """action: approve, reject, feature, unfeature, suspend, ban, lift, role_change, article_close,
+    article_open, article_create, article_update, word_add, word_remove, …"""
+    entry = ModerationAction(
+        actor_id=actor.id,
+        actor_name=actor.username,
+        action=action,
+        target_type=target_type,
+        target_id=target_id,
+        target_label=target_label[:300],
+        reason=reason,
+        note=note,
+    )
+    session.add(entry)
+    session.flush()
+    return entry

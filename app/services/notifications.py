@@ -1,0 +1,69 @@
+"""Notifications for a reader: a reply to them, their comment featured, approved or rejected."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlmodel import Session, col, func, select
+
+from app.models import Comment, Notification, User, utcnow
+
+KINDS = ("reply", "featured", "approved", "rejected")
+
+
+def notify(
+    session: Session,
+    *,
+    user_id: int | None,
+    kind: str,
+    comment: Comment | None = None,
+    actor: User | None = None,
+    reason: str | None = None,
+    message: str | None = None,
+) -> Notification | None:
+    """Queue a notification in the current transaction. Nobody is notified of their own action."""
+    if user_id is None or (actor is not None and actor.id == user_id):
+        return None
+    if kind not in KINDS:
+        raise ValueError(kind)
+    note = Notification(
+        user_id=user_id,
+        kind=kind,
+        comment_id=comment.id if comment else None,
+        actor_id=actor.id if actor else None,
+        reason=reason,
+        message=message,
+    )
+    session.add(note)
+    session.flush()
+    return note
+
+
+def unread_count(session: Session, *, user: User) -> int:
+    return int(
+        session.exec(
+            select(func.count())
+            .select_from(Notification)
+            .where(Notification.user_id == user.id, col(Notification.read_at).is_(None))
+        ).one()
+    )
+
+
+def list_for(session: Session, *, user: User, before_id: int | None = None, limit: int = 20) -> list[Notification]:
+    query = select(Notification).where(Notification.user_id == user.id)
+    if before_id is not None:
+        query = query.where(col(Notification.id) < before_id)
+    return list(session.exec(query.order_by(col(Notification.id).desc()).limit(limit)).all())
+
+
+def mark_read(session: Session, *, user: User, ids: list[int] | None = None, now: datetime | None = None) -> int:
+    """Mark some (ids) or all of a reader's notifications as read; returns how many changed."""
+    statement = (
+        sa.update(Notification)
+        .where(col(Notification.user_id) == user.id, col(Notification.read_at).is_(None))
+        .values(read_at=now or utcnow())
+    )
+    if ids is not None:
+        statement = statement.where(col(Notification.id).in_(ids))
+    return int(session.execute(statement).rowcount or 0)  # type: ignore[attr-defined]
