@@ -198,7 +198,9 @@ def post_comment(
     if status == CommentStatus.published:
         _counters(session, comment=comment, published=1, public=1, top_level=int(parent is None))
         if parent is not None:
-            notifications.notify(session, user_id=parent.author_id, kind="reply", comment=comment, actor=author)
+            notifications.notify(
+                session, user_id=parent.author_id, kind="reply", comment=comment, actor=author
+            )
     return comment
 
 

@@ -50,14 +50,18 @@ def unread_count(session: Session, *, user: User) -> int:
     )
 
 
-def list_for(session: Session, *, user: User, before_id: int | None = None, limit: int = 20) -> list[Notification]:
+def list_for(
+    session: Session, *, user: User, before_id: int | None = None, limit: int = 20
+) -> list[Notification]:
     query = select(Notification).where(Notification.user_id == user.id)
     if before_id is not None:
         query = query.where(col(Notification.id) < before_id)
     return list(session.exec(query.order_by(col(Notification.id).desc()).limit(limit)).all())
 
 
-def mark_read(session: Session, *, user: User, ids: list[int] | None = None, now: datetime | None = None) -> int:
+def mark_read(
+    session: Session, *, user: User, ids: list[int] | None = None, now: datetime | None = None
+) -> int:
     """Mark some (ids) or all of a reader's notifications as read; returns how many changed."""
     statement = (
         sa.update(Notification)
