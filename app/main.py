@@ -13,7 +13,10 @@ from app.config import Settings
 from app.db import make_engine
 from app.handlers import exception_handlers
 from app.middleware import TribuneMiddleware
+from app.observability import Metrics, ObservabilityMiddleware
 from app.services.accounts import SessionPolicy
+from app.services.cache import RenderCache
+from app.services.ratelimit import Limit, Limits, make_limiter, parse_networks
 from app.services.rules import Rules
 from app.templating import make_environment
 
@@ -42,22 +45,42 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         idle=timedelta(days=settings.session_idle_days),
         absolute=timedelta(days=settings.session_absolute_days),
     )
+    app.state.limiter = make_limiter(
+        secret=settings.effective_secret_key,
+        redis_url=settings.redis_url,
+        enabled=settings.rate_limits,
+        limits=Limits(
+            login_per_account=Limit("login-account", settings.login_failures_per_account, 15 * 60),
+            login_per_address=Limit("login-address", settings.login_failures_per_address, 60 * 60),
+            comment_burst=Limit("comment-burst", 1, settings.comment_interval_seconds),
+            comment_sustained=Limit("comment-sustained", settings.comments_per_10_minutes, 10 * 60),
+            duplicate_window=settings.duplicate_comment_seconds,
+            reports_per_day=Limit("reports", settings.reports_per_day, 24 * 60 * 60),
+        ),
+    )
+    app.state.trusted_proxies = parse_networks(settings.trusted_proxies)
+    app.state.render_cache = RenderCache()
+    app.state.metrics = Metrics()
     app.state.jinja = make_environment()
     app.state.template_globals = _template_globals
 
-    from app import api, web
+    from app import api, observability, web
 
     app.include_router(api.router)
     app.include_router(web.router)
+    app.include_router(observability.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     for exc_class, handler in exception_handlers().items():
         app.add_exception_handler(exc_class, handler)
     app.add_middleware(TribuneMiddleware, https=settings.https, default_locale=settings.default_locale)
+    # Outermost: request ids, timing and counts cover every answer, 413s included.
+    app.add_middleware(ObservabilityMiddleware, metrics=app.state.metrics)
     return app
 
 
 def _template_globals(request: Request) -> dict[str, Any]:
     from app.deps import csrf_token
+    from app.services.moderation import reason_label
 
     return {
         "request": request,
@@ -65,4 +88,5 @@ def _template_globals(request: Request) -> dict[str, Any]:
         "csrf_token": csrf_token(request),
         "locale": request.state.locale,
         "url_for": request.url_for,
+        "reason_label": reason_label,
     }

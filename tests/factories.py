@@ -34,6 +34,9 @@ def make_user(session: Session, **overrides: Any) -> User:
         email=overrides.pop("email", f"{username.lower()}@example.org"),
         password_hash=overrides.pop("password_hash", _password_hash()),
         role=overrides.pop("role", Role.reader),
+        # Trusted by default (one approved comment) so posts publish at once; tests of
+        # pre-moderation create newcomers with approved_count=0.
+        approved_count=overrides.pop("approved_count", 1),
         **overrides,
     )
     session.add(user)

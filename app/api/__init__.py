@@ -2,10 +2,15 @@
 
 from fastapi import APIRouter
 
-from app.api import articles, auth, comments
+from app.api import articles, auth, comments, moderation
 from app.deps import CsrfChecked
 
 router = APIRouter(prefix="/api/v1", dependencies=[CsrfChecked])
 router.include_router(auth.router)
 router.include_router(articles.router)
 router.include_router(comments.router)
+router.include_router(moderation.router)
+
+from app.api import me  # noqa: E402 - kept apart from the list above, which others edit
+
+router.include_router(me.router)

@@ -5,8 +5,8 @@ from fastapi import APIRouter, Response
 from app.api.common import json_response
 from app.api.schemas import CommentOut, VoteOut, comment_out
 from app.deps import CommentDep, CurrentUser, RulesDep, SessionDep, Viewer
-from app.models.schemas import CommentUpdate, VoteRequest
-from app.services import comments, votes
+from app.models.schemas import CommentUpdate, ReportCreate, VoteRequest
+from app.services import comments, moderation, votes
 
 router = APIRouter(prefix="/comments", tags=["comments"])
 
@@ -42,3 +42,12 @@ def put_vote(session: SessionDep, user: CurrentUser, comment: CommentDep, data: 
     return json_response(
         {"upvotes": result.upvotes, "downvotes": result.downvotes, "my_vote": result.my_vote}
     )
+
+
+@router.post("/{comment_id}/reports", status_code=201)
+def report_comment(session: SessionDep, user: CurrentUser, comment: CommentDep, rules: RulesDep,
+                   data: ReportCreate) -> Response:
+    """Report a comment to the moderators, with a reason; once per reader."""
+    entry = moderation.report(session, reporter=user, comment=comment, reason=data.reason, note=data.note,
+                              rules=rules)
+    return json_response({"id": entry.id, "reason": entry.reason.value, "note": entry.note}, 201)

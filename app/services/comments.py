@@ -25,13 +25,16 @@ from app.models import (
     CommentVote,
     Role,
     User,
+    WordEffect,
     utcnow,
 )
 from app.models.schemas import CommentCreate, CommentUpdate
-from app.services import notifications
+from app.services import notifications, screening
 from app.services.accounts import ensure_can_write
+from app.services.ratelimit import Limiter
 from app.services.rendering import render_comment
 from app.services.rules import DEFAULT_RULES, Rules
+from app.services.sql import expire_loaded
 
 MAX_ID = 2**31 - 1
 COMMENT = Comment.__table__  # type: ignore[attr-defined]
@@ -113,10 +116,11 @@ def get_comment(session: Session, *, comment_id: int, viewer: User | None) -> Co
 # Posting ---------------------------------------------------------------------------------------
 
 
-def initial_status(session: Session, *, author: User, article: Article, rules: Rules) -> CommentStatus:
-    if article.premoderation and not is_staff(author):
-        return CommentStatus.pending
-    return CommentStatus.published
+def initial_status(session: Session, *, author: User, article: Article, body: str, rules: Rules) -> CommentStatus:
+    """Held (pending) when the article is pre-moderated, the author is not yet trusted, or a hold word
+    matches; a block word refuses the comment outright."""
+    held = screening.screen(session, author=author, article=article, body=body, rules=rules)
+    return CommentStatus.pending if held else CommentStatus.published
 
 
 def _counters(
@@ -140,6 +144,9 @@ def _counters(
             version=ARTICLE.c.version + 1,
         )
     )
+    expire_loaded(session, Article, comment.article_id, ["comment_count", "top_level_count", "version"])
+    if public and comment.parent_id is not None:
+        expire_loaded(session, Comment, comment.parent_id, ["reply_count"])
 
 
 def post_comment(
@@ -150,6 +157,7 @@ def post_comment(
     data: CommentCreate,
     rules: Rules = DEFAULT_RULES,
     now: datetime | None = None,
+    limiter: Limiter | None = None,
 ) -> Comment:
     ensure_can_write(author, now=now)
     if not article.comments_open:
@@ -180,7 +188,10 @@ def post_comment(
             _("Choisissez votre position sur la question avant de publier votre réaction."),
             fields={"stance": "required"},
         )
-    status = initial_status(session, author=author, article=article, rules=rules)
+    status = initial_status(session, author=author, article=article, body=data.body, rules=rules)
+    if limiter is not None:
+        # Counted only once the comment is known to be acceptable: a form sent back for a fix is free.
+        limiter.hit_comment(user_id=author.id, body=data.body)
     comment = Comment(
         article_id=article.id,
         parent_id=parent.id if parent else None,
@@ -249,11 +260,18 @@ def edit_comment(
         )
     if data.body == comment.body_markdown:
         return comment
+    found = screening.match_words(session, data.body)
+    if found is not None and found.effect == WordEffect.block:
+        raise screening.blocked(found.phrase)
+    if found is not None and comment.status == CommentStatus.published and not is_staff(user):
+        # An edit cannot slip a held word past moderation: the comment goes back to the queue.
+        comment.status = CommentStatus.pending
+        _counters(session, comment=comment, published=-1, public=-1, top_level=-int(comment.parent_id is None))
     session.add(CommentRevision(comment_id=comment.id, body_markdown=comment.body_markdown, created_at=now))
     comment.body_markdown = data.body
     comment.body_html = render_comment(data.body)
     comment.edited_at = now
-    _bump_version(session, comment.article_id)
+    bump_version(session, comment.article_id)
     session.flush()
     return comment
 
@@ -288,10 +306,17 @@ def delete_comment(session: Session, *, user: User, comment: Comment, now: datet
     return True
 
 
-def _bump_version(session: Session, article_id: int) -> None:
+def count_removal(session: Session, *, comment: Comment) -> None:
+    """A published comment taken down by moderation: its tombstone keeps its place among the replies,
+    but it no longer counts as a published reaction."""
+    _counters(session, comment=comment, published=-1, top_level=-int(comment.parent_id is None))
+
+
+def bump_version(session: Session, article_id: int) -> None:
     session.execute(
         sa.update(ARTICLE).where(ARTICLE.c.id == article_id).values(version=ARTICLE.c.version + 1)
     )
+    expire_loaded(session, Article, article_id, ["version"])
 
 
 # Reading ---------------------------------------------------------------------------------------

@@ -17,3 +17,10 @@ def insert_ignore(session: Session, table: sa.Table) -> Any:
     from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
     return sqlite_insert(table).on_conflict_do_nothing()
+
+
+def expire_loaded(session: Session, model: type[Any], pk: int, attributes: list[str]) -> None:
+    """After an atomic UPDATE in SQL, make a copy already loaded in this session read the new values."""
+    loaded = session.identity_map.get(sa.inspect(model).identity_key_from_primary_key((pk,)))
+    if loaded is not None:
+        session.expire(loaded, attributes)

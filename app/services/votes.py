@@ -13,6 +13,7 @@ from app.i18n import _
 from app.models import Article, Comment, CommentStatus, CommentVote, User, utcnow
 from app.services.accounts import ensure_can_write
 from app.services.ranking import controversy, wilson_lower_bound
+from app.services.comments import bump_version
 from app.services.sql import insert_ignore
 
 VOTE = CommentVote.__table__  # type: ignore[attr-defined]
@@ -66,9 +67,7 @@ def set_vote(
             .where(COMMENT.c.id == comment.id)
             .values(score_best=wilson_lower_bound(up, down), score_controversy=controversy(up, down))
         )
-        session.execute(
-            sa.update(ARTICLE).where(ARTICLE.c.id == comment.article_id).values(version=ARTICLE.c.version + 1)
-        )
+        bump_version(session, comment.article_id)
     else:
         up, down = session.execute(
             sa.select(COMMENT.c.upvotes, COMMENT.c.downvotes).where(COMMENT.c.id == comment.id)

@@ -3,9 +3,14 @@
 from fastapi import APIRouter
 
 from app.deps import CsrfChecked
-from app.web import auth, comments, pages
+from app.web import auth, comments, moderation, pages
 
 router = APIRouter(include_in_schema=False, dependencies=[CsrfChecked])
 router.include_router(pages.router)
 router.include_router(auth.router)
 router.include_router(comments.router)
+router.include_router(moderation.router)
+
+from app.web import account  # noqa: E402 - kept apart from the list above, which others edit
+
+router.include_router(account.router)

@@ -8,12 +8,12 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 
-from app.deps import ArticleDep, CommentDep, CurrentUser, RulesDep, SessionDep, Viewer
+from app.deps import ArticleDep, CommentDep, CurrentUser, LimiterDep, RulesDep, SessionDep, Viewer
 from app.errors import DomainError, NotFound
 from app.i18n import _
-from app.models import Article, Stance, utcnow
+from app.models import Article, Reason, Stance, utcnow
 from app.models.schemas import CommentCreate, CommentUpdate
-from app.services import articles, comments, votes
+from app.services import articles, comments, moderation, votes
 from app.templating import is_htmx, render
 from app.web.common import field_errors, see_other
 
@@ -56,6 +56,7 @@ def post_comment(
     user: CurrentUser,
     article: ArticleDep,
     rules: RulesDep,
+    limiter: LimiterDep,
     body: Body = "",
     stance: Annotated[str | None, Form(max_length=20)] = None,
     parent_id: Annotated[str | None, Form(max_length=20)] = None,
@@ -68,7 +69,9 @@ def post_comment(
         parent_ref = int(parent_id)
     try:
         data = CommentCreate(body=body, stance=stance or None, parent_id=parent_ref)
-        comment = comments.post_comment(session, author=user, article=article, data=data, rules=rules)
+        comment = comments.post_comment(
+            session, author=user, article=article, data=data, rules=rules, limiter=limiter
+        )
     except ValidationError as exc:
         return _form_error(request, article, form_values, field_errors(exc), 422)
     except DomainError as exc:
@@ -241,4 +244,38 @@ def vote(
             my_vote=result.my_vote,
             can_vote=True,
         )
+    return see_other(request, article_url(comment.article, f"comment-{comment.id}"))
+
+
+def _reasons() -> list[tuple[str, str]]:
+    return [(r.value, moderation.reason_label(r)) for r in Reason]
+
+
+@router.get("/comments/{comment_id}/report", name="report_form")
+def report_form(request: Request, user: CurrentUser, comment: CommentDep) -> HTMLResponse:
+    template = "comments/_report.html" if is_htmx(request) else "comments/report_page.html"
+    return render(request, template, comment=comment, reasons=_reasons(), errors={}, values={},
+                  headers={"Vary": "HX-Request"})
+
+
+@router.post("/comments/{comment_id}/report", name="report_comment")
+def report_comment(
+    request: Request,
+    session: SessionDep,
+    user: CurrentUser,
+    comment: CommentDep,
+    rules: RulesDep,
+    reason: Annotated[str, Form(max_length=20)] = "",
+    note: Annotated[str, Form(max_length=1000)] = "",
+) -> Response:
+    values = {"reason": reason, "note": note}
+    try:
+        chosen = Reason(reason)
+    except ValueError:
+        template = "comments/_report.html" if is_htmx(request) else "comments/report_page.html"
+        return render(request, template, status_code=422, comment=comment, reasons=_reasons(), values=values,
+                      errors={"reason": _("Choisissez la raison du signalement.")})
+    moderation.report(session, reporter=user, comment=comment, reason=chosen, note=note or None, rules=rules)
+    if is_htmx(request):
+        return render(request, "comments/_reported.html", comment=comment)
     return see_other(request, article_url(comment.article, f"comment-{comment.id}"))

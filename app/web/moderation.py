@@ -1,0 +1,232 @@
+"""The moderators' pages: dashboard, queues, decisions, sanctions, word list, audit log."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, time
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi.responses import HTMLResponse, Response
+
+from app.deps import CommentDep, SessionDep, require_role
+from app.errors import DomainError, Invalid, NotFound
+from app.i18n import _
+from app.models import Reason, Role, User, WordEffect, utcnow
+from app.services import accounts, moderation
+from app.templating import is_htmx, render
+from app.web.common import see_other
+
+router = APIRouter(prefix="/moderation", dependencies=[Depends(require_role(Role.moderator))])
+Moderator = Annotated[User, Depends(require_role(Role.moderator))]
+Note = Annotated[str, Form(max_length=1000)]
+
+
+def _reason(value: str) -> Reason | None:
+    if not value:
+        return None
+    try:
+        return Reason(value)
+    except ValueError as exc:
+        raise Invalid(_("Raison inconnue."), fields={"reason": "unknown"}) from exc
+
+
+def _context() -> dict[str, object]:
+    return {
+        "reasons": [(r.value, moderation.reason_label(r)) for r in Reason],
+        "reason_label": moderation.reason_label,
+    }
+
+
+@router.get("", name="moderation")
+def dashboard(request: Request, session: SessionDep) -> HTMLResponse:
+    return render(request, "moderation/dashboard.html", counts=moderation.queue_counts(session), **_context())
+
+
+@router.get("/words", name="moderation_words")
+def words(request: Request, session: SessionDep) -> HTMLResponse:
+    return render(
+        request, "moderation/words.html", rules=moderation.list_words(session), errors={}, values={}
+    )
+
+
+@router.post("/words", name="moderation_add_word")
+def add_word(
+    request: Request,
+    session: SessionDep,
+    moderator: Moderator,
+    phrase: Annotated[str, Form(max_length=300)] = "",
+    effect: Annotated[str, Form(max_length=10)] = "hold",
+) -> Response:
+    try:
+        if effect not in ("block", "hold"):
+            raise Invalid(_("Effet inconnu : block ou hold."), fields={"effect": "unknown"})
+        moderation.add_word(session, actor=moderator, phrase=phrase, effect=WordEffect(effect))
+    except DomainError as exc:
+        return render(
+            request,
+            "moderation/words.html",
+            status_code=exc.status_code,
+            rules=moderation.list_words(session),
+            errors={"phrase": str(exc)},
+            values={"phrase": phrase, "effect": effect},
+        )
+    return see_other(request, "/moderation/words")
+
+
+@router.post("/words/{rule_id}/delete", name="moderation_remove_word")
+def remove_word(request: Request, session: SessionDep, moderator: Moderator, rule_id: str) -> Response:
+    if not rule_id.isdigit() or len(rule_id) > 10:
+        raise NotFound(_("Règle introuvable."))
+    moderation.remove_word(session, actor=moderator, rule_id=int(rule_id))
+    return see_other(request, "/moderation/words")
+
+
+@router.get("/log", name="moderation_log")
+def log(
+    request: Request,
+    session: SessionDep,
+    actor: Annotated[str | None, Query(max_length=60)] = None,
+    action: Annotated[str | None, Query(max_length=32)] = None,
+    cursor: Annotated[str | None, Query(max_length=20)] = None,
+) -> HTMLResponse:
+    rows, next_cursor = moderation.list_log(session, actor=actor, action=action, cursor=cursor)
+    return render(
+        request,
+        "moderation/log.html",
+        rows=rows,
+        next_cursor=next_cursor,
+        actor=actor or "",
+        action=action or "",
+        **_context(),
+    )
+
+
+@router.get("/users/{username}", name="moderation_user")
+def user_page(request: Request, session: SessionDep, username: str) -> HTMLResponse:
+    user = accounts.get_by_username(session, username[:60])
+    if user is None:
+        raise NotFound(_("Lecteur introuvable."))
+    actions, recent = moderation.user_record(session, user=user)
+    return render(
+        request,
+        "moderation/user.html",
+        person=user,
+        actions=actions,
+        recent=recent,
+        errors={},
+        now=utcnow(),
+        **_context(),
+    )
+
+
+@router.post("/users/{username}/sanction", name="moderation_sanction")
+def sanction(
+    request: Request,
+    session: SessionDep,
+    moderator: Moderator,
+    username: str,
+    action: Annotated[str, Form(max_length=10)] = "",
+    duration: Annotated[str, Form(max_length=10)] = "",
+    until: Annotated[str, Form(max_length=20)] = "",
+    reason: Annotated[str, Form(max_length=500)] = "",
+) -> Response:
+    user = accounts.get_by_username(session, username[:60])
+    if user is None:
+        raise NotFound(_("Lecteur introuvable."))
+    try:
+        end = _until(duration, until) if action == "suspend" else None
+        moderation.sanction(session, moderator=moderator, user=user, action=action, reason=reason, until=end)
+    except DomainError as exc:
+        actions, recent = moderation.user_record(session, user=user)
+        return render(
+            request,
+            "moderation/user.html",
+            status_code=exc.status_code,
+            person=user,
+            actions=actions,
+            recent=recent,
+            errors={"sanction": str(exc)},
+            now=utcnow(),
+            **_context(),
+        )
+    return see_other(request, f"/moderation/users/{user.username}")
+
+
+def _until(duration: str, until: str) -> datetime:
+    if duration in moderation.SUSPENSIONS:
+        return utcnow() + moderation.SUSPENSIONS[duration]
+    if duration == "date":
+        try:
+            day = datetime.strptime(until, "%Y-%m-%d").date()
+        except ValueError as exc:
+            raise Invalid(_("Date de fin invalide (AAAA-MM-JJ)."), fields={"until": "format"}) from exc
+        return datetime.combine(day, time(23, 59), tzinfo=UTC)
+    raise Invalid(_("Choisissez une durée de suspension."), fields={"duration": "required"})
+
+
+@router.post("/decide", name="moderation_decide_many")
+def decide_many(
+    request: Request,
+    session: SessionDep,
+    moderator: Moderator,
+    ids: Annotated[list[str] | None, Form()] = None,
+    action: Annotated[str, Form(max_length=10)] = "",
+    reason: Annotated[str, Form(max_length=20)] = "",
+    note: Note = "",
+    queue: Annotated[str, Form(max_length=20)] = "pending",
+) -> Response:
+    chosen = [int(i) for i in (ids or []) if i.isdigit() and len(i) <= 10]
+    moderation.decide_many(
+        session, moderator=moderator, ids=chosen, action=action, reason=_reason(reason), note=note or None
+    )
+    return see_other(request, f"/moderation/{moderation.parse_queue(queue).value}")
+
+
+@router.post("/comments/{comment_id}/decision", name="moderation_decide")
+def decide(
+    request: Request,
+    session: SessionDep,
+    moderator: Moderator,
+    comment: CommentDep,
+    action: Annotated[str, Form(max_length=10)] = "",
+    reason: Annotated[str, Form(max_length=20)] = "",
+    note: Note = "",
+    queue: Annotated[str, Form(max_length=20)] = "pending",
+) -> Response:
+    moderation.decide(
+        session,
+        moderator=moderator,
+        comment=comment,
+        action=action,
+        reason=_reason(reason),
+        note=note or None,
+    )
+    if is_htmx(request):
+        return render(
+            request,
+            "moderation/_decided.html",
+            comment=comment,
+            action=action,
+            reason_label=moderation.reason_label,
+        )
+    return see_other(request, f"/moderation/{moderation.parse_queue(queue).value}")
+
+
+@router.get("/{queue}", name="moderation_queue")
+def queue_page(
+    request: Request,
+    session: SessionDep,
+    queue: str,
+    cursor: Annotated[str | None, Query(max_length=20)] = None,
+) -> HTMLResponse:
+    which = moderation.parse_queue(queue)
+    page = moderation.list_queue(session, queue=which, cursor=cursor)
+    return render(
+        request,
+        "moderation/queue.html",
+        queue=which,
+        page=page,
+        counts=moderation.queue_counts(session),
+        now=utcnow(),
+        **_context(),
+    )
