@@ -35,6 +35,15 @@ class Settings(BaseSettings):
     session_absolute_days: int = 30
     default_locale: str = "fr"
 
+    # Abuse limits (app/services/ratelimit.py); TRIBUNE_RATE_LIMITS=false turns them all off.
+    rate_limits: bool = True
+    login_failures_per_account: int = 10  # per 15 minutes
+    login_failures_per_address: int = 30  # per hour
+    comment_interval_seconds: int = 5  # one comment per this many seconds
+    comments_per_10_minutes: int = 10
+    duplicate_comment_seconds: int = 300  # the same body again within this is refused
+    reports_per_day: int = 20
+
     @field_validator("trusted_proxies", mode="before")
     @classmethod
     def _split_list(cls, value: object) -> object:

@@ -15,6 +15,7 @@ from app.i18n import _
 from app.models import Article, Comment, Role, User
 from app.security import same, sign, token_digest
 from app.services import accounts, articles, comments
+from app.services.ratelimit import Limiter, client_address
 from app.services.rules import Rules
 
 SESSION_COOKIE = "tribune_session"
@@ -39,9 +40,21 @@ def get_session(request: Request) -> Iterator[Session]:
     yield from session_scope(request.app.state.engine, write=request.method in UNSAFE_METHODS)
 
 
+def get_limiter(request: Request) -> Limiter:
+    limiter: Limiter = request.app.state.limiter
+    return limiter
+
+
+def client_ip(request: Request) -> str | None:
+    """The client's address; forwarding headers count only when the peer is a trusted proxy."""
+    peer = request.client.host if request.client else None
+    return client_address(peer, request.headers.getlist("x-forwarded-for"), request.app.state.trusted_proxies)
+
+
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 RulesDep = Annotated[Rules, Depends(get_rules)]
+LimiterDep = Annotated[Limiter, Depends(get_limiter)]
 
 
 def get_viewer(request: Request, session: SessionDep) -> User | None:
@@ -166,4 +179,5 @@ def end_browser_session(request: Request, session: Session, response: Response) 
     token = request.cookies.get(SESSION_COOKIE)
     if token:
         accounts.end_session(session, token=token)
-    response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="lax", secure=False)
+    secure = bool(request.app.state.settings.https)
+    response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="lax", secure=secure)

@@ -85,6 +85,28 @@ class TribuneMiddleware:
                 return
 
         received = 0
+        if length is None and scope["method"] in ("POST", "PUT", "PATCH", "DELETE"):
+            # A body sent without Content-Length (chunked) is read here, up to the limit, so that an
+            # oversized one gets its 413 before the application starts parsing it.
+            buffered: list[Message] = []
+            while True:
+                message = await receive()
+                buffered.append(message)
+                if message["type"] != "http.request":
+                    break
+                received += len(message.get("body", b""))
+                if received > MAX_BODY_BYTES:
+                    await self._too_large(scope, send)
+                    return
+                if not message.get("more_body", False):
+                    break
+            received = 0
+            upstream = receive
+
+            async def replay() -> Message:
+                return buffered.pop(0) if buffered else await upstream()
+
+            receive = replay
 
         async def limited_receive() -> Message:
             nonlocal received
@@ -95,8 +117,12 @@ class TribuneMiddleware:
                     raise PayloadTooLarge(_("Requête trop volumineuse (64 Kio au plus)."))
             return message
 
+        started = False
+
         async def send_with_headers(message: Message) -> None:
+            nonlocal started
             if message["type"] == "http.response.start":
+                started = True
                 out = list(message.get("headers", []))
                 names = {name.lower() for name, _value in out}
                 out.extend(h for h in BASE_HEADERS if h[0] not in names)
@@ -110,7 +136,40 @@ class TribuneMiddleware:
                 message = {**message, "headers": out}
             await send(message)
 
-        await self.app(scope, limited_receive, send_with_headers)
+        try:
+            await self.app(scope, limited_receive, send_with_headers)
+        except Exception:
+            # A bug: answer the 500 here, with the same security headers as every other answer
+            # (Starlette's outer error middleware would send a bare one), then let the server log it.
+            if not started:
+                await self._server_error(scope, send)
+            raise
+
+    async def _server_error(self, scope: Scope, send: Send) -> None:
+        message = _("Erreur interne : l’équipe en est informée. Réessayez plus tard.")
+        if scope["path"].startswith("/api/"):
+            import orjson
+
+            body = orjson.dumps({"error": "internal_error", "detail": message})
+            content_type = b"application/json"
+        else:
+            from html import escape
+
+            body = f"<!doctype html><title>500</title><p>{escape(message)}</p>".encode()
+            content_type = b"text/html; charset=utf-8"
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 500,
+                "headers": [
+                    (b"content-type", content_type),
+                    (b"content-length", str(len(body)).encode()),
+                    (b"cache-control", b"no-store"),
+                    *BASE_HEADERS,
+                ],
+            }
+        )
+        await send({"type": "http.response.body", "body": body})
 
     async def _too_large(self, scope: Scope, send: Send) -> None:
         is_api = scope["path"].startswith("/api/")

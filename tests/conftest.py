@@ -82,7 +82,10 @@ def committed(engine: Engine) -> Iterator[Engine]:
 
 @pytest.fixture
 def settings(database_url: str, tmp_path: Path) -> Settings:
-    return Settings(database_url=database_url, secret_key="test-secret", instance_path=tmp_path)
+    # Abuse limits off, so suites that post many comments are not throttled; tests of the limits turn them on.
+    return Settings(
+        database_url=database_url, secret_key="test-secret", instance_path=tmp_path, rate_limits=False
+    )
 
 
 @pytest.fixture

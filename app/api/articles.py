@@ -14,7 +14,7 @@ from app.api.schemas import (
     article_out,
     comment_out,
 )
-from app.deps import ArticleDep, CurrentUser, RulesDep, SessionDep, Viewer
+from app.deps import ArticleDep, CurrentUser, LimiterDep, RulesDep, SessionDep, Viewer
 from app.errors import BadRequest
 from app.i18n import _
 from app.models import CommentStatus
@@ -98,10 +98,17 @@ def list_comments(
     responses={202: {"model": CommentOut, "description": "Accepted, held for moderation"}},
 )
 def post_comment(
-    session: SessionDep, user: CurrentUser, article: ArticleDep, rules: RulesDep, data: CommentCreate
+    session: SessionDep,
+    user: CurrentUser,
+    article: ArticleDep,
+    rules: RulesDep,
+    limiter: LimiterDep,
+    data: CommentCreate,
 ) -> Response:
     """Post a reaction (with a stance) or a reply (with parent_id)."""
-    comment = comments.post_comment(session, author=user, article=article, data=data, rules=rules)
+    comment = comments.post_comment(
+        session, author=user, article=article, data=data, rules=rules, limiter=limiter
+    )
     node = comments.Node(comment=comment, author=user)
     status = 202 if comment.status == CommentStatus.pending else 201
     return json_response(comment_out(node, slug=article.slug, viewer=user), status)

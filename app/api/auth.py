@@ -6,10 +6,12 @@ from app.api.common import json_response
 from app.api.schemas import LoginOut, SessionOut, UserOut, user_out
 from app.deps import (
     CurrentUser,
+    LimiterDep,
     SessionDep,
     SettingsDep,
     Viewer,
     begin_session,
+    client_ip,
     csrf_token,
     end_browser_session,
     set_session_cookie,
@@ -28,9 +30,13 @@ def register(session: SessionDep, data: UserCreate) -> Response:
 
 
 @router.post("/login", response_model=LoginOut)
-def login(request: Request, session: SessionDep, settings: SettingsDep, data: LoginRequest) -> Response:
+def login(
+    request: Request, session: SessionDep, settings: SettingsDep, limiter: LimiterDep, data: LoginRequest
+) -> Response:
     """Sign in; the session cookie is set and the CSRF token returned."""
-    user = accounts.authenticate(session, login=data.username, password=data.password)
+    user = accounts.authenticate(
+        session, login=data.username, password=data.password, limiter=limiter, address=client_ip(request)
+    )
     token = begin_session(request, session, user)
     response = json_response({"user": user_out(user), "csrf_token": csrf_token(request)})
     set_session_cookie(response, token, settings)

@@ -4,7 +4,7 @@ from fastapi import APIRouter, Response
 
 from app.api.common import json_response
 from app.api.schemas import CommentOut, VoteOut, comment_out
-from app.deps import CommentDep, CurrentUser, RulesDep, SessionDep, Viewer
+from app.deps import CommentDep, CurrentUser, LimiterDep, RulesDep, SessionDep, Viewer
 from app.models.schemas import CommentUpdate, ReportCreate, VoteRequest
 from app.services import comments, moderation, votes
 
@@ -45,9 +45,22 @@ def put_vote(session: SessionDep, user: CurrentUser, comment: CommentDep, data: 
 
 
 @router.post("/{comment_id}/reports", status_code=201)
-def report_comment(session: SessionDep, user: CurrentUser, comment: CommentDep, rules: RulesDep,
-                   data: ReportCreate) -> Response:
+def report_comment(
+    session: SessionDep,
+    user: CurrentUser,
+    comment: CommentDep,
+    rules: RulesDep,
+    limiter: LimiterDep,
+    data: ReportCreate,
+) -> Response:
     """Report a comment to the moderators, with a reason; once per reader."""
-    entry = moderation.report(session, reporter=user, comment=comment, reason=data.reason, note=data.note,
-                              rules=rules)
+    entry = moderation.report(
+        session,
+        reporter=user,
+        comment=comment,
+        reason=data.reason,
+        note=data.note,
+        rules=rules,
+        limiter=limiter,
+    )
     return json_response({"id": entry.id, "reason": entry.reason.value, "note": entry.note}, 201)

@@ -13,6 +13,7 @@ from app.i18n import _
 from app.models import AuthSession, Role, User, UserStatus, utcnow
 from app.models.schemas import MAX_PASSWORD, MIN_PASSWORD, UserCreate
 from app.security import hash_password, new_token, token_digest, verify_password
+from app.services.ratelimit import Limiter
 
 
 @dataclass(frozen=True)
@@ -71,17 +72,33 @@ def refresh_status(user: User, *, now: datetime | None = None) -> None:
         user.suspended_until = None
 
 
-def authenticate(session: Session, *, login: str, password: str) -> User:
+def authenticate(
+    session: Session,
+    *,
+    login: str,
+    password: str,
+    limiter: Limiter | None = None,
+    address: str | None = None,
+) -> User:
     login = login.strip()
     user = session.exec(
         select(User).where(
             sa.or_(col(User.username_key) == username_key(login), col(User.email) == login.lower())
         )
     ).first()
+    # Failures count against the account (by id, so name and e-mail share one count; an unknown
+    # name counts as itself, so it answers exactly like a known one) and against the address.
+    account = f"user:{user.id}" if user is not None else f"name:{username_key(login)}"
+    if limiter is not None:
+        limiter.check_login(account=account, address=address)
     valid, new_hash = verify_password(password, user.password_hash if user else None)
     if user is None or not valid:
+        if limiter is not None:
+            limiter.login_failed(account=account, address=address)
         # The same answer for an unknown name and a wrong password.
         raise Unauthorized(_("Nom d’utilisateur ou mot de passe incorrect."))
+    if limiter is not None:
+        limiter.login_succeeded(account=account)
     if new_hash:
         user.password_hash = new_hash
     if user.status == UserStatus.banned:

@@ -28,6 +28,7 @@ from app.models import (
 )
 from app.services import audit, comments, notifications
 from app.services.accounts import end_all_sessions, ensure_can_write
+from app.services.ratelimit import Limiter
 from app.services.rules import DEFAULT_RULES, Rules
 from app.services.screening import fold
 from app.services.sql import expire_loaded
@@ -111,6 +112,7 @@ def report(
     reason: Reason,
     note: str | None = None,
     rules: Rules = DEFAULT_RULES,
+    limiter: Limiter | None = None,
 ) -> CommentReport:
     ensure_can_write(reporter)
     if comment.author_id == reporter.id:
@@ -120,6 +122,8 @@ def report(
     open_ = session.execute(sa.select(Article.comments_open).where(Article.id == comment.article_id)).scalar()
     if not open_:
         raise PermissionDenied(_("Ce débat est clos : les signalements sont fermés."))
+    if limiter is not None:
+        limiter.hit_report(user_id=reporter.id)
     entry = CommentReport(
         reporter_id=reporter.id,
         comment_id=comment.id,

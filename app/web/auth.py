@@ -9,14 +9,16 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 
 from app.deps import (
+    LimiterDep,
     SessionDep,
     SettingsDep,
     Viewer,
     begin_session,
+    client_ip,
     end_browser_session,
     set_session_cookie,
 )
-from app.errors import Conflict, PermissionDenied, Unauthorized
+from app.errors import Conflict, PermissionDenied, TooManyRequests, Unauthorized
 from app.models.schemas import UserCreate
 from app.services import accounts
 from app.templating import render
@@ -87,17 +89,22 @@ def login(
     request: Request,
     session: SessionDep,
     settings: SettingsDep,
+    limiter: LimiterDep,
     username: Text = "",
     password: Text = "",
     next: Annotated[str, Form(max_length=500)] = "/",
 ) -> Response:
     try:
-        user = accounts.authenticate(session, login=username, password=password)
-    except (Unauthorized, PermissionDenied) as exc:
+        user = accounts.authenticate(
+            session, login=username, password=password, limiter=limiter, address=client_ip(request)
+        )
+    except (Unauthorized, PermissionDenied, TooManyRequests) as exc:
+        retry = {"Retry-After": str(exc.retry_after)} if isinstance(exc, TooManyRequests) else None
         return render(
             request,
             "auth/login.html",
             status_code=exc.status_code,
+            headers=retry,
             values={"username": username},
             error=str(exc),
             next=safe_next(next),

@@ -254,8 +254,15 @@ def _reasons() -> list[tuple[str, str]]:
 @router.get("/comments/{comment_id}/report", name="report_form")
 def report_form(request: Request, user: CurrentUser, comment: CommentDep) -> HTMLResponse:
     template = "comments/_report.html" if is_htmx(request) else "comments/report_page.html"
-    return render(request, template, comment=comment, reasons=_reasons(), errors={}, values={},
-                  headers={"Vary": "HX-Request"})
+    return render(
+        request,
+        template,
+        comment=comment,
+        reasons=_reasons(),
+        errors={},
+        values={},
+        headers={"Vary": "HX-Request"},
+    )
 
 
 @router.post("/comments/{comment_id}/report", name="report_comment")
@@ -265,6 +272,7 @@ def report_comment(
     user: CurrentUser,
     comment: CommentDep,
     rules: RulesDep,
+    limiter: LimiterDep,
     reason: Annotated[str, Form(max_length=20)] = "",
     note: Annotated[str, Form(max_length=1000)] = "",
 ) -> Response:
@@ -273,9 +281,24 @@ def report_comment(
         chosen = Reason(reason)
     except ValueError:
         template = "comments/_report.html" if is_htmx(request) else "comments/report_page.html"
-        return render(request, template, status_code=422, comment=comment, reasons=_reasons(), values=values,
-                      errors={"reason": _("Choisissez la raison du signalement.")})
-    moderation.report(session, reporter=user, comment=comment, reason=chosen, note=note or None, rules=rules)
+        return render(
+            request,
+            template,
+            status_code=422,
+            comment=comment,
+            reasons=_reasons(),
+            values=values,
+            errors={"reason": _("Choisissez la raison du signalement.")},
+        )
+    moderation.report(
+        session,
+        reporter=user,
+        comment=comment,
+        reason=chosen,
+        note=note or None,
+        rules=rules,
+        limiter=limiter,
+    )
     if is_htmx(request):
         return render(request, "comments/_reported.html", comment=comment)
     return see_other(request, article_url(comment.article, f"comment-{comment.id}"))

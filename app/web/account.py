@@ -1,0 +1,106 @@
+"""The reader's account: change the password, download their data, erase the account; and what we keep."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import orjson
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import HTMLResponse, Response
+
+from app.deps import (
+    CurrentUser,
+    SessionDep,
+    SettingsDep,
+    begin_session,
+    end_browser_session,
+    set_session_cookie,
+)
+from app.errors import DomainError
+from app.i18n import _
+from app.services import accounts, privacy
+from app.templating import render
+from app.web.common import see_other
+
+router = APIRouter()
+
+Secret = Annotated[str, Form(max_length=1000)]
+
+
+def _page(request: Request, *, status_code: int = 200, **context: object) -> HTMLResponse:
+    defaults: dict[str, object] = {"errors": {}, "notice": None}
+    return render(request, "account/index.html", status_code=status_code, **{**defaults, **context})
+
+
+@router.get("/account", name="account")
+def account_page(
+    request: Request, user: CurrentUser, changed: Annotated[str | None, Query(max_length=5)] = None
+) -> HTMLResponse:
+    notice = _("Mot de passe modifié : vos autres sessions sont fermées.") if changed else None
+    return _page(request, notice=notice)
+
+
+@router.post("/account/password", name="account_password")
+def change_password(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    user: CurrentUser,
+    current_password: Secret = "",
+    new_password: Secret = "",
+) -> Response:
+    try:
+        accounts.change_password(session, user=user, current=current_password, new=new_password)
+    except DomainError as exc:
+        return _page(request, status_code=exc.status_code, errors={"password": str(exc)})
+    # Every session ended with the old password; this browser gets a fresh one.
+    response = see_other(request, "/account?changed=1")
+    set_session_cookie(response, begin_session(request, session, user), settings)
+    return response
+
+
+@router.get("/account/export", name="account_export")
+def export_data(session: SessionDep, user: CurrentUser) -> Response:
+    data = privacy.export_data(session, user=user)
+    return Response(
+        orjson.dumps(data, option=orjson.OPT_INDENT_2),
+        media_type="application/json",
+        headers={"Content-Disposition": f'attachment; filename="tribune-{user.username}.json"'},
+    )
+
+
+@router.post("/account/erase", name="account_erase")
+def erase_account(
+    request: Request,
+    session: SessionDep,
+    user: CurrentUser,
+    password: Secret = "",
+    comments: Annotated[str, Form(max_length=10)] = "keep",
+    confirm: Annotated[str, Form(max_length=10)] = "",
+) -> Response:
+    if comments not in {f.value for f in privacy.CommentFate} or confirm != "yes":
+        return _page(
+            request,
+            status_code=422,
+            errors={"erase": _("Cochez la confirmation et choisissez le sort de vos messages.")},
+        )
+    try:
+        privacy.erase_account(session, user=user, password=password, comments=privacy.CommentFate(comments))
+    except DomainError as exc:
+        return _page(request, status_code=exc.status_code, errors={"erase": str(exc)})
+    request.state.viewer = None
+    request.state.session_id = None
+    response = render(request, "account/erased.html")
+    end_browser_session(request, session, response)
+    return response
+
+
+@router.get("/privacy", name="privacy")
+def privacy_page(request: Request, settings: SettingsDep) -> HTMLResponse:
+    return render(
+        request,
+        "account/privacy.html",
+        idle_days=settings.session_idle_days,
+        absolute_days=settings.session_absolute_days,
+        shared_limits=bool(settings.redis_url),
+    )
