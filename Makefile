@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup run test lint bench clean
+.PHONY: setup run test lint bench clean messages translations
 
 $(STAMP): pyproject.toml requirements.lock
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
@@ -14,7 +14,34 @@ $(STAMP): pyproject.toml requirements.lock
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c requirements.lock -e '.[dev]'
 	@touch $(STAMP)
 
-setup: $(STAMP)
+setup: $(STAMP) translations
+
+# Translations. Source strings are French; `make messages` extracts them (babel.cfg) into the template,
+# updates both catalogues (the French one is filled from the source) and compiles them. Every `make
+# run` / `make test` compiles a catalogue whose .po is newer than its .mo (which git ignores).
+LOCALES := fr en
+CATALOGUES := app/translations
+POT := $(CATALOGUES)/messages.pot
+MO_FILES := $(foreach l,$(LOCALES),$(CATALOGUES)/$(l)/LC_MESSAGES/messages.mo)
+
+translations: $(MO_FILES)
+
+$(CATALOGUES)/%/LC_MESSAGES/messages.mo: $(CATALOGUES)/%/LC_MESSAGES/messages.po | $(STAMP)
+	$(BIN)/pybabel -q compile -l $* -i $< -o $@
+
+messages: $(STAMP)
+	$(BIN)/pybabel -q extract -F babel.cfg -k _ -k gettext -k ngettext:1,2 --no-wrap --sort-by-file \
+		--project Tribune --copyright-holder "Tribune" -o $(POT) .
+	@for l in $(LOCALES); do \
+		if [ -f $(CATALOGUES)/$$l/LC_MESSAGES/messages.po ]; then \
+			$(BIN)/pybabel -q update --no-wrap --ignore-obsolete -i $(POT) -d $(CATALOGUES) -l $$l || exit 1; \
+		else \
+			$(BIN)/pybabel -q init --no-wrap -i $(POT) -d $(CATALOGUES) -l $$l || exit 1; \
+		fi; \
+	done
+	$(BIN)/python $(CATALOGUES)/fill_source.py $(CATALOGUES)/fr/LC_MESSAGES/messages.po
+	$(BIN)/pybabel -q compile -d $(CATALOGUES)
+	@$(BIN)/python $(CATALOGUES)/fill_source.py --report $(CATALOGUES)/en/LC_MESSAGES/messages.po
 
 run: setup
 	$(BIN)/tribune init

@@ -21,7 +21,27 @@ _locale: ContextVar[str] = ContextVar("tribune_locale", default=SOURCE_LOCALE)
 def translations_for(locale: str) -> _gettext.NullTranslations:
     if locale == SOURCE_LOCALE:
         return _gettext.NullTranslations()
+    folder = TRANSLATIONS_DIR / locale / "LC_MESSAGES"
+    po, mo = folder / "messages.po", folder / "messages.mo"
+    if po.exists() and (not mo.exists() or mo.stat().st_mtime < po.stat().st_mtime):
+        # `make` compiles the catalogues; an install that skipped it (or a .po edited since) still
+        # gets its translations, compiled in memory from the .po.
+        return _compile_in_memory(po)
     return Translations.load(str(TRANSLATIONS_DIR), [locale], domain="messages")
+
+
+def _compile_in_memory(po: Path) -> _gettext.NullTranslations:
+    from io import BytesIO
+
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    with po.open("rb") as f:
+        catalog = read_po(f)
+    buffer = BytesIO()
+    write_mo(buffer, catalog)  # fuzzy entries left out, as `pybabel compile` does
+    buffer.seek(0)
+    return Translations(buffer, domain="messages")
 
 
 def activate(locale: str) -> None:

@@ -14,3 +14,6 @@ router.include_router(moderation.router)
 from app.web import account  # noqa: E402 - kept apart from the list above, which others edit
 
 router.include_router(account.router)
+from app.web import lang  # noqa: E402 - the language switcher
+
+router.include_router(lang.router)

@@ -1,0 +1,47 @@
+"""The language switcher: a plain form on every page posts here; the choice is kept in a cookie for a
+year (and on the account, when signed in), then the reader goes back to the page they were on."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import Response
+
+from app import i18n
+from app.deps import SessionDep, SettingsDep, Viewer
+from app.errors import BadRequest
+from app.i18n import _
+from app.middleware import LOCALE_COOKIE
+from app.web.common import safe_next, see_other
+
+router = APIRouter()
+
+ONE_YEAR = 365 * 24 * 3600
+
+
+@router.post("/lang", name="set_language")
+def set_language(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    viewer: Viewer,
+    lang: Annotated[str, Form(max_length=16)] = "",
+    next: Annotated[str, Form(max_length=2000)] = "/",
+) -> Response:
+    if lang not in i18n.LOCALES:
+        raise BadRequest(_("Langue inconnue."))
+    if viewer is not None and viewer.locale != lang:
+        viewer.locale = lang
+        session.add(viewer)
+    response = see_other(request, safe_next(next))
+    response.set_cookie(
+        LOCALE_COOKIE,
+        lang,
+        max_age=ONE_YEAR,
+        path="/",
+        httponly=True,
+        samesite="lax",
+        secure=settings.https,
+    )
+    return response
