@@ -21,6 +21,7 @@ from tests.browser.helpers import (
     PageOpener,
     Showcase,
     Traffic,
+    login,
     register,
     start_server,
     stop_server,
@@ -196,11 +197,38 @@ def showcase(browser: Browser, open_server: LiveServer) -> Showcase:
     deep.wait_for()
     deep_reply_id = int(str(deep.get_attribute("id")).removeprefix("comment-"))
 
+    # A report, so that the reported queue has a card to show.
+    reporter = person()
+    reporter.goto(f"/comments/{ids[2]}/report")
+    reporter.locator("select[name=reason]").select_option("off_topic")
+    reporter.locator("textarea[name=note]").fill("Ne répond pas à la question.")
+    reporter.locator("form.report-form button[type=submit]").click()
+    reporter.locator(f"#report-form-{ids[2]}.notice").wait_for()  # htmx swaps in the thanks
+
+    staff_states = {}
+    for role in ("moderator", "editor"):
+        context = open_tracked_context(browser, traffic, open_server)
+        contexts.append(context)
+        page = context.new_page()
+        login(page, open_server.staff_account(role))
+        if role == "editor":
+            # The editor features the first reaction ("Choix de la rédaction"), where the page offers it.
+            page.goto(f"/articles/{slug}")
+            feature = page.locator(f"#comment-{ids[0]} .feature-box")
+            if feature.count():
+                feature.locator("summary").click()
+                feature.locator("input[name=note]").fill(
+                    "Un argument précis, sourcé, et qui fait avancer le débat."
+                )
+                feature.locator("button[value=feature]").click()
+                page.wait_for_load_state()
+        staff_states[role] = dict(context.storage_state())
+
     state = replier.context.storage_state()
     for context in contexts:
         context.close()
     traffic.check()
-    return Showcase(slug, ids, reply_id, deep_reply_id, dict(state))
+    return Showcase(slug, ids, reply_id, deep_reply_id, dict(state), staff_states)
 
 
 @pytest.fixture
@@ -210,6 +238,8 @@ def open_key_page(new_context: ContextFactory, open_server: LiveServer, showcase
     def opener(key: KeyPage, *, lang: str = "fr", **options: Any) -> Page:
         if key.who == "reader":
             options["storage_state"] = showcase.reader_state
+        elif key.who != "anonymous":
+            options["storage_state"] = showcase.staff_states[key.who]
         locale = {"fr": "fr-FR", "en": "en-US"}[lang]
         context = new_context(open_server, locale=locale, **options)
         page = context.new_page()

@@ -83,6 +83,7 @@ class LiveServer:
     process: subprocess.Popen[bytes] | None = None
     log: Path | None = None
     articles: int = field(default=0)
+    staff: dict[str, str] = field(default_factory=dict)
 
     @property
     def netloc(self) -> str:
@@ -105,6 +106,12 @@ class LiveServer:
         name = unique(prefix or role)
         self.tribune("create-user", name, "--role", role, extra_env={"TRIBUNE_NEW_PASSWORD": PASSWORD})
         return name
+
+    def staff_account(self, role: str) -> str:
+        """One account per staff role and server, made once by `tribune create-user` (staff are shared)."""
+        if role not in self.staff:
+            self.staff[role] = self.create_user(role)
+        return self.staff[role]
 
     def new_article(
         self, *, title: str | None = None, question: str = "Faut-il garder l’heure d’été ?"
@@ -246,7 +253,7 @@ def reader(new_context: ContextFactory, server: LiveServer, **options: Any) -> t
 
 def staff(new_context: ContextFactory, server: LiveServer, role: str, **options: Any) -> tuple[Page, str]:
     """A fresh browser signed in as a new account with `role`, created by `tribune create-user`."""
-    name = server.create_user(role)
+    name = server.staff_account(role)
     page = new_context(server, **options).new_page()
     login(page, name)
     return page, name
@@ -270,6 +277,7 @@ class Showcase:
     reply_id: int
     deep_reply_id: int
     reader_state: dict[str, Any]
+    staff_states: dict[str, dict[str, Any]]
 
 
 @dataclass(frozen=True)
@@ -290,6 +298,11 @@ class KeyPage:
             "register": "/register",
             "register-errors": "/register",
             "account": "/account",
+            "moderation": "/moderation",
+            "moderation-pending": "/moderation/pending",
+            "moderation-reported": "/moderation/reported",
+            "editor": "/editor",
+            "editor-article": f"/editor/articles/{showcase.slug}",
         }[self.name]
 
 
@@ -303,4 +316,9 @@ KEY_PAGES = [
     KeyPage("register", "anonymous"),
     KeyPage("register-errors", "anonymous"),
     KeyPage("account", "reader"),
+    KeyPage("moderation", "moderator"),
+    KeyPage("moderation-pending", "moderator"),
+    KeyPage("moderation-reported", "moderator"),
+    KeyPage("editor", "editor"),
+    KeyPage("editor-article", "editor"),
 ]
