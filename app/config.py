@@ -22,6 +22,8 @@ class Settings(BaseSettings):
     # No default for the secret: when unset, one is generated once and kept in the instance folder.
     secret_key: str | None = None
     redis_url: str | None = None
+    # Prefix of every Redis key, so several sites (or test runs) can share one Redis.
+    redis_namespace: str = "tribune"
     https: bool = False
     api_docs: bool = False
     trusted_proxies: Annotated[list[str], NoDecode] = Field(default_factory=list)

@@ -50,11 +50,65 @@ def writer(engine: Engine) -> Engine:
     return engine.execution_options(**{WRITE_OPTION: True})
 
 
-def session_scope(engine: Engine, *, write: bool = False) -> Iterator[Session]:
-    with Session(writer(engine) if write else engine, expire_on_commit=False) as session:
+def session_scope(engine: Engine, *, write: bool = False, info: dict[str, Any] | None = None) -> Iterator[Session]:
+    with Session(writer(engine) if write else engine, expire_on_commit=False, info=info) as session:
         try:
             yield session
             session.commit()
         except BaseException:
             session.rollback()
             raise
+
+
+class SQLiteWriteGate:
+    """On SQLite, one writing request at a time per process, queued in the event loop.
+
+    A writing request takes SQLite's write lock (BEGIN IMMEDIATE) at its first statement, which
+    runs in a dependency, then needs a thread-pool slot again for the next dependency and the route.
+    Under load every slot could be held by requests waiting for that lock, and the holder could never
+    finish: requests stalled until the busy timeout and failed with "database is locked". Waiting
+    here holds neither a thread nor a connection, and the writes were serialised by SQLite anyway.
+    The body is read before queueing (a slow upload does not hold the gate) and the gate opens as
+    soon as the response starts, which is after the commit."""
+
+    def __init__(self, app: Any) -> None:
+        import asyncio
+
+        self.app = app
+        self.lock = asyncio.Lock()
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http" or scope["method"] not in ("POST", "PUT", "PATCH", "DELETE"):
+            await self.app(scope, receive, send)
+            return
+        messages = []
+        while True:
+            message = await receive()
+            messages.append(message)
+            if message["type"] != "http.request" or not message.get("more_body"):
+                break
+        pending = iter(messages)
+
+        async def replay() -> Any:
+            for message in pending:
+                return message
+            return await receive()
+
+        released = False
+
+        def release() -> None:
+            nonlocal released
+            if not released:
+                released = True
+                self.lock.release()
+
+        async def send_and_release(message: Any) -> None:
+            if message["type"] == "http.response.start":
+                release()
+            await send(message)
+
+        await self.lock.acquire()
+        try:
+            await self.app(scope, replay, send_and_release)
+        finally:
+            release()

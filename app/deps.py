@@ -14,8 +14,9 @@ from app.errors import NotFound, PermissionDenied, Unauthorized
 from app.i18n import _
 from app.models import Article, Comment, Role, User
 from app.security import same, sign, token_digest
-from app.services import accounts, articles, comments
+from app.services import accounts, articles, comments, notifications
 from app.services.ratelimit import Limiter, client_address
+from app.services.events import BROKER_KEY
 from app.services.rules import Rules
 
 SESSION_COOKIE = "tribune_session"
@@ -37,7 +38,9 @@ def get_rules(request: Request) -> Rules:
 
 def get_session(request: Request) -> Iterator[Session]:
     # One request, one transaction. Writing requests begin as writers (BEGIN IMMEDIATE on SQLite).
-    yield from session_scope(request.app.state.engine, write=request.method in UNSAFE_METHODS)
+    # Events queued by services go out through the app's broker once the transaction commits.
+    info = {BROKER_KEY: request.app.state.broker}
+    yield from session_scope(request.app.state.engine, write=request.method in UNSAFE_METHODS, info=info)
 
 
 def get_limiter(request: Request) -> Limiter:
@@ -68,6 +71,8 @@ def get_viewer(request: Request, session: SessionDep) -> User | None:
         resolved = accounts.resolve_session(session, token=token, policy=request.app.state.session_policy)
         if resolved is not None:
             request.state.viewer = resolved.user
+            # The header shows the unread count on every page of a signed-in reader.
+            request.state.unread = notifications.unread_count(session, user=resolved.user)
             request.state.session_id = resolved.auth.id
             if resolved.needs_touch:
                 request.state.touch_session = resolved.auth.id

@@ -10,7 +10,7 @@ from fastapi import FastAPI, Request
 from fastapi.staticfiles import StaticFiles
 
 from app.config import Settings
-from app.db import make_engine
+from app.db import SQLiteWriteGate, is_sqlite, make_engine
 from app.handlers import exception_handlers
 from app.middleware import TribuneMiddleware
 from app.observability import Metrics, ObservabilityMiddleware
@@ -18,7 +18,9 @@ from app.services.accounts import SessionPolicy
 from app.services.cache import RenderCache
 from app.services.ratelimit import Limit, Limits, make_limiter, parse_networks
 from app.services.rules import Rules
+from app.services.events import make_broker
 from app.templating import make_environment
+from app.web.cache import AnonymousCacheMiddleware
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 
@@ -61,6 +63,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.trusted_proxies = parse_networks(settings.trusted_proxies)
     app.state.render_cache = RenderCache()
     app.state.metrics = Metrics()
+    app.state.broker = make_broker(settings.redis_url, settings.redis_namespace)
     app.state.jinja = make_environment()
     app.state.template_globals = _template_globals
 
@@ -72,6 +75,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     for exc_class, handler in exception_handlers().items():
         app.add_exception_handler(exc_class, handler)
+    # Innermost: anonymous reads of a debate answered from the render cache, before routing.
+    app.add_middleware(
+        AnonymousCacheMiddleware,
+        cache=app.state.render_cache,
+        engine=app.state.engine,
+        secret=app.state.secret_key,
+    )
+    if is_sqlite(settings.effective_database_url):
+        app.add_middleware(SQLiteWriteGate)
     app.add_middleware(TribuneMiddleware, https=settings.https, default_locale=settings.default_locale)
     # Outermost: request ids, timing and counts cover every answer, 413s included.
     app.add_middleware(ObservabilityMiddleware, metrics=app.state.metrics)
@@ -89,4 +101,5 @@ def _template_globals(request: Request) -> dict[str, Any]:
         "locale": request.state.locale,
         "url_for": request.url_for,
         "reason_label": reason_label,
+        "unread": getattr(request.state, "unread", 0),
     }

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -21,6 +21,8 @@ from app.config import Settings
 from app.db import make_engine
 from app.deps import get_session
 from app.main import create_app
+from app.models import User
+from tests.factories import PASSWORD, page_csrf
 
 TEST_URL = os.environ.get("TRIBUNE_TEST_DATABASE_URL", "")
 
@@ -100,3 +102,28 @@ def app(settings: Settings, session: Session) -> Iterator[FastAPI]:
 def client(app: FastAPI) -> Iterator[TestClient]:
     with TestClient(app, base_url="http://testserver", follow_redirects=False) as c:
         yield c
+
+
+ClientFor = Callable[[User | None], TestClient]
+
+
+@pytest.fixture
+def client_for(app: FastAPI) -> Iterator[ClientFor]:
+    """A browser per person: each has its own cookie jar, all talk to the same app."""
+    opened: list[TestClient] = []
+
+    def make(user: User | None) -> TestClient:
+        c = TestClient(app, base_url="http://testserver", follow_redirects=False)
+        c.__enter__()
+        opened.append(c)
+        if user is not None:
+            token = page_csrf(c, "/login")
+            response = c.post(
+                "/login", data={"username": user.username, "password": PASSWORD, "csrf_token": token}
+            )
+            assert response.status_code == 303
+        return c
+
+    yield make
+    for c in opened:
+        c.__exit__(None, None, None)

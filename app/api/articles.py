@@ -2,12 +2,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query, Request, Response
 
 from app.api.common import json_response
 from app.api.schemas import (
     ArticleOut,
     ArticlePage,
+    CommentList,
     CommentOut,
     CommentPage,
     ThreadOut,
@@ -19,7 +20,8 @@ from app.errors import BadRequest
 from app.i18n import _
 from app.models import CommentStatus
 from app.models.schemas import CommentCreate, StanceRequest
-from app.services import articles, comments
+from app.services import articles, comments, editorial
+from app.services.cache import article_state, comments_key, get_cache, thread_key
 
 router = APIRouter(tags=["articles"])
 
@@ -65,6 +67,7 @@ def put_stance(session: SessionDep, user: CurrentUser, article: ArticleDep, data
 
 @router.get("/articles/{slug}/comments", response_model=CommentPage)
 def list_comments(
+    request: Request,
     session: SessionDep,
     viewer: Viewer,
     article: ArticleDep,
@@ -74,21 +77,33 @@ def list_comments(
     limit: Limit = 20,
 ) -> Response:
     """Top-level reactions, a page at a time, each with its first replies."""
+    # Anonymous readers share one serialization per article version (app/services/cache.py).
+    order = comments.parse_sort(sort)
+    cache = get_cache(request.app.state) if viewer is None else None
+    state = article_state(session.connection(), article.slug) if cache is not None else None
+    if cache is not None and state is not None:
+        key = comments_key(state, sort=order.value, cursor=cursor, limit=limit)
+        cached = cache.get(key)
+        if cached is not None:
+            return Response(cached, media_type="application/json")
     page = comments.list_top_level(
         session,
         article=article,
         viewer=viewer,
-        sort=comments.parse_sort(sort),
+        sort=order,
         cursor=cursor,
         limit=limit,
         rules=rules,
     )
-    return json_response(
+    response = json_response(
         {
             "items": [comment_out(n, slug=article.slug, viewer=viewer) for n in page.items],
             "next_cursor": page.next_cursor,
         }
     )
+    if cache is not None and state is not None:
+        cache.put(key, bytes(response.body))
+    return response
 
 
 @router.post(
@@ -116,15 +131,27 @@ def post_comment(
 
 @router.get("/articles/{slug}/thread", response_model=ThreadOut)
 def get_thread(
+    request: Request,
     session: SessionDep,
     viewer: Viewer,
     article: ArticleDep,
     sort: Annotated[str | None, Query(max_length=20)] = None,
 ) -> Response:
     """The whole visible debate in one response, every branch nested to its full depth."""
-    items = comments.thread(session, article=article, viewer=viewer, sort=comments.parse_sort(sort))
+    order = comments.parse_sort(sort)
+    cache = get_cache(request.app.state) if viewer is None else None
+    state = article_state(session.connection(), article.slug) if cache is not None else None
+    if cache is not None and state is not None:
+        key = thread_key(state, sort=order.value)
+        cached = cache.get(key)
+        if cached is not None:
+            return Response(cached, media_type="application/json")
+    items = comments.thread(session, article=article, viewer=viewer, sort=order)
     out = [comment_out(n, slug=article.slug, viewer=viewer) for n in items]
-    return json_response({"items": out, "count": _count(out)})
+    response = json_response({"items": out, "count": _count(out)})
+    if cache is not None and state is not None:
+        cache.put(key, bytes(response.body))
+    return response
 
 
 def _count(items: list[dict[str, object]]) -> int:
@@ -135,3 +162,10 @@ def _count(items: list[dict[str, object]]) -> int:
         total += 1
         stack.extend(item["replies"])  # type: ignore[arg-type]
     return total
+
+
+@router.get("/articles/{slug}/featured", response_model=CommentList)
+def get_featured(session: SessionDep, viewer: Viewer, article: ArticleDep) -> Response:
+    """The newsroom's featured responses, in rank order."""
+    items = editorial.featured(session, article=article, viewer=viewer)
+    return json_response({"items": [comment_out(n, slug=article.slug, viewer=viewer) for n in items]})

@@ -6,9 +6,34 @@ from typing import Any
 
 import orjson
 from fastapi.responses import Response
+from pydantic import BaseModel
 
 
 def json_response(payload: Any, status_code: int = 200) -> Response:
     # Built with orjson and returned directly: the response models document the shape in the
     # OpenAPI, and the whole-debate endpoint does not pay for a second validation pass.
     return Response(orjson.dumps(payload), status_code=status_code, media_type="application/json")
+
+
+class ErrorOut(BaseModel):
+    """Every error of the API: a kind, a message for a person, and for 422 the fields at fault."""
+
+    error: str
+    detail: str
+    fields: dict[str, str] | None = None
+
+
+# Documented on every API operation, in place of FastAPI's default 422 shape, which the handlers replace.
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"model": ErrorOut, "description": description}
+    for status, description in {
+        400: "Malformed request",
+        401: "Not signed in",
+        403: "Not allowed",
+        404: "Absent or not visible to you",
+        409: "Duplicate",
+        413: "Body too large",
+        422: "Invalid data",
+        429: "Too many requests (see Retry-After)",
+    }.items()
+}

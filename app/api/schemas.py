@@ -50,6 +50,10 @@ class CommentPage(BaseModel):
     next_cursor: str | None
 
 
+class CommentList(BaseModel):
+    items: list[CommentOut]
+
+
 class ThreadOut(BaseModel):
     items: list[CommentOut]
     count: int

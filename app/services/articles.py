@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +14,8 @@ from sqlmodel import Session, col, select
 
 from app.errors import Invalid, NotFound, PermissionDenied
 from app.i18n import _
-from app.models import Article, Role, Stance, StanceVote, User, utcnow
+from app.models import Article, Role, Stance, StanceDaily, StanceVote, User, utcnow
+from app.services import events
 from app.services.accounts import ensure_can_write
 from app.services.rendering import render_article
 from app.services.sql import insert_ignore
@@ -199,6 +200,8 @@ def set_stance(session: Session, *, user: User, article: Article, stance: Stance
         sa.update(Article.__table__).where(Article.__table__.c.id == article.id).values(**changes)
     )  # type: ignore[attr-defined]
     session.refresh(article)
+    record_daily_tally(session, article=article)
+    events.emit(session, events.article_channel(article.id), "tally", article.tally)  # type: ignore[arg-type]
     return article
 
 
@@ -213,3 +216,20 @@ def tally_percentages(article: Article) -> dict[str, int]:
     for key in sorted(exact, key=lambda k: exact[k] - shares[k], reverse=True)[: 100 - sum(shares.values())]:
         shares[key] += 1
     return shares
+
+
+def record_daily_tally(session: Session, *, article: Article, today: date | None = None) -> None:
+    """Keep today's row of the tally history equal to the current tally (an upsert)."""
+    today = today or utcnow().date()
+    table = StanceDaily.__table__  # type: ignore[attr-defined]
+    values = {
+        "tally_for": article.tally_for,
+        "tally_against": article.tally_against,
+        "tally_nuanced": article.tally_nuanced,
+    }
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert  # type: ignore[assignment]
+    statement = insert(table).values(article_id=article.id, day=today, **values)
+    session.execute(statement.on_conflict_do_update(index_elements=["article_id", "day"], set_=values))

@@ -29,7 +29,7 @@ from app.models import (
     utcnow,
 )
 from app.models.schemas import CommentCreate, CommentUpdate
-from app.services import notifications, screening
+from app.services import events, notifications, screening
 from app.services.accounts import ensure_can_write
 from app.services.ratelimit import Limiter
 from app.services.rendering import render_comment
@@ -116,7 +116,9 @@ def get_comment(session: Session, *, comment_id: int, viewer: User | None) -> Co
 # Posting ---------------------------------------------------------------------------------------
 
 
-def initial_status(session: Session, *, author: User, article: Article, body: str, rules: Rules) -> CommentStatus:
+def initial_status(
+    session: Session, *, author: User, article: Article, body: str, rules: Rules
+) -> CommentStatus:
     """Held (pending) when the article is pre-moderated, the author is not yet trusted, or a hold word
     matches; a block word refuses the comment outright."""
     held = screening.screen(session, author=author, article=article, body=body, rules=rules)
@@ -208,6 +210,7 @@ def post_comment(
     session.flush()
     if status == CommentStatus.published:
         _counters(session, comment=comment, published=1, public=1, top_level=int(parent is None))
+        announce(session, comment)
         if parent is not None:
             notifications.notify(
                 session, user_id=parent.author_id, kind="reply", comment=comment, actor=author
@@ -222,6 +225,7 @@ def publish(session: Session, *, comment: Comment) -> None:
     session.flush()
     if not was_public:
         _counters(session, comment=comment, published=1, public=1, top_level=int(comment.parent_id is None))
+        announce(session, comment)
 
 
 # Editing and deleting ----------------------------------------------------------------------------
@@ -266,7 +270,9 @@ def edit_comment(
     if found is not None and comment.status == CommentStatus.published and not is_staff(user):
         # An edit cannot slip a held word past moderation: the comment goes back to the queue.
         comment.status = CommentStatus.pending
-        _counters(session, comment=comment, published=-1, public=-1, top_level=-int(comment.parent_id is None))
+        _counters(
+            session, comment=comment, published=-1, public=-1, top_level=-int(comment.parent_id is None)
+        )
     session.add(CommentRevision(comment_id=comment.id, body_markdown=comment.body_markdown, created_at=now))
     comment.body_markdown = data.body
     comment.body_html = render_comment(data.body)
@@ -304,6 +310,16 @@ def delete_comment(session: Session, *, user: User, comment: Comment, now: datet
         top_level=-int(was_published and comment.parent_id is None),
     )
     return True
+
+
+def announce(session: Session, comment: Comment) -> None:
+    """Tell open pages of the article that a comment is now published (never a pending one)."""
+    events.emit(
+        session,
+        events.article_channel(comment.article_id),
+        "comment",
+        {"id": comment.id, "parent_id": comment.parent_id, "depth": comment.depth},
+    )
 
 
 def count_removal(session: Session, *, comment: Comment) -> None:
@@ -381,6 +397,11 @@ def _load_my_votes(session: Session, viewer: User | None, ids: Sequence[int]) ->
         )
     ).all()
     return dict(rows)
+
+
+def nodes_for(session: Session, comments: Sequence[Comment], viewer: User | None) -> dict[int, Node]:
+    """Nodes for these comments, with their authors and the viewer's votes loaded in two queries."""
+    return _nodes(session, comments, viewer)
 
 
 def _nodes(session: Session, comments: Sequence[Comment], viewer: User | None) -> dict[int, Node]:

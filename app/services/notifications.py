@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, func, select
 
 from app.models import Comment, Notification, User, utcnow
+from app.services import events
 
 KINDS = ("reply", "featured", "approved", "rejected")
 
@@ -37,6 +38,7 @@ def notify(
     )
     session.add(note)
     session.flush()
+    events.emit(session, events.user_channel(user_id), "notification", {"kind": kind, "id": note.id})
     return note
 
 

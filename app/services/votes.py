@@ -11,9 +11,10 @@ from sqlmodel import Session
 from app.errors import NotFound, PermissionDenied
 from app.i18n import _
 from app.models import Article, Comment, CommentStatus, CommentVote, User, utcnow
+from app.services import events
 from app.services.accounts import ensure_can_write
-from app.services.ranking import controversy, wilson_lower_bound
 from app.services.comments import bump_version
+from app.services.ranking import controversy, wilson_lower_bound
 from app.services.sql import insert_ignore
 
 VOTE = CommentVote.__table__  # type: ignore[attr-defined]
@@ -73,6 +74,9 @@ def set_vote(
             sa.select(COMMENT.c.upvotes, COMMENT.c.downvotes).where(COMMENT.c.id == comment.id)
         ).one()
     session.expire(comment, ["upvotes", "downvotes", "score_best", "score_controversy"])
+    if d_up or d_down:
+        events.emit(session, events.article_channel(comment.article_id), "vote",
+                    {"id": comment.id, "upvotes": int(up), "downvotes": int(down)})
     return VoteResult(upvotes=int(up), downvotes=int(down), my_vote=value)
 
 

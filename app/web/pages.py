@@ -7,10 +7,13 @@ from typing import Annotated
 import sqlalchemy as sa
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
+from sqlmodel import Session
 
-from app.deps import ArticleDep, RulesDep, SessionDep, Viewer
-from app.models import utcnow
-from app.services import articles, comments
+from app.deps import ArticleDep, RulesDep, SessionDep, Viewer, csrf_token
+from app.models import Article, User, utcnow
+from app.services import articles, comments, editorial
+from app.services.cache import article_state, get_cache, page_key
+from app.services.rules import Rules
 from app.templating import is_htmx, render
 
 router = APIRouter()
@@ -33,6 +36,35 @@ def article_page(
     after: Annotated[str | None, Query(max_length=200)] = None,
 ) -> HTMLResponse:
     order = comments.parse_sort(sort)
+    headers = {"Vary": "HX-Request"}
+    fragment = bool(after and is_htmx(request))
+    # Anonymous readers share one rendering per article version (app/services/cache.py).
+    # (app/web/cache.py serves most of them before routing; this fills the cache and covers the rest.)
+    cache = get_cache(request.app.state) if viewer is None else None
+    state = article_state(session.connection(), article.slug) if cache is not None else None
+    if cache is not None and state is not None:
+        key = page_key(state, sort=order.value, after=after, locale=request.state.locale, fragment=fragment)
+        token = csrf_token(request)
+        cached = cache.get(key, token)
+        if cached is not None:
+            return HTMLResponse(cached, headers=headers)
+    response = _article_page(request, session, viewer, article, rules, order, after, fragment, headers)
+    if cache is not None and state is not None and response.status_code == 200:
+        cache.put(key, bytes(response.body), token)
+    return response
+
+
+def _article_page(
+    request: Request,
+    session: Session,
+    viewer: User | None,
+    article: Article,
+    rules: Rules,
+    order: comments.Sort,
+    after: str | None,
+    fragment: bool,
+    headers: dict[str, str],
+) -> HTMLResponse:
     page = comments.list_top_level(
         session, article=article, viewer=viewer, sort=order, cursor=after, limit=rules.page_size, rules=rules
     )
@@ -43,8 +75,7 @@ def article_page(
         "now": utcnow(),
         "rules": rules,
     }
-    headers = {"Vary": "HX-Request"}
-    if after and is_htmx(request):
+    if fragment:
         # "Load more": only the next page of reactions, appended in place.
         return render(request, "comments/_page.html", headers=headers, **context)
     return render(
@@ -53,6 +84,7 @@ def article_page(
         headers=headers,
         my_stance=articles.get_stance(session, user=viewer, article=article),
         percentages=articles.tally_percentages(article),
+        featured=editorial.featured(session, article=article, viewer=viewer),
         **context,
     )
 

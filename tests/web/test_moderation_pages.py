@@ -1,38 +1,11 @@
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-
 import pytest
-from fastapi import FastAPI
-from fastapi.testclient import TestClient
 from sqlmodel import Session
 
-from app.models import CommentStatus, Role, User
-from tests.factories import PASSWORD, make_article, make_comment, make_user, page_csrf
-
-ClientFor = Callable[[User | None], TestClient]
-
-
-@pytest.fixture
-def client_for(app: FastAPI) -> Iterator[ClientFor]:
-    """A browser per person: each has its own cookie jar, all talk to the same app."""
-    opened: list[TestClient] = []
-
-    def make(user: User | None) -> TestClient:
-        c = TestClient(app, base_url="http://testserver", follow_redirects=False)
-        c.__enter__()
-        opened.append(c)
-        if user is not None:
-            token = page_csrf(c, "/login")
-            response = c.post(
-                "/login", data={"username": user.username, "password": PASSWORD, "csrf_token": token}
-            )
-            assert response.status_code == 303
-        return c
-
-    yield make
-    for c in opened:
-        c.__exit__(None, None, None)
+from app.models import CommentStatus, Role
+from tests.conftest import ClientFor
+from tests.factories import make_article, make_comment, make_user, page_csrf
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,147 @@
+"""An in-process cache of what anonymous visitors are served: the rendered article page and the
+serialized debate.
+
+Entries are keyed by the article's id and `version` (bumped in the same transaction as every change
+that alters the debate: a post, an edit, a deletion, a vote, a stance, a moderation decision), plus
+everything else the bytes depend on (sort, cursor, locale...). A request still reads the article row,
+so each process sees a change committed by any other process on its next request: nothing is ever
+invalidated by hand and several processes need no shared cache. A short time-to-live bounds what a
+change that forgot to bump the version (an account erased, say) could leave stale.
+
+Only anonymous readers are served from here: a signed-in reader sees their own votes and pending
+comments. The per-visitor CSRF token is swapped for a placeholder before storing and put back on
+the way out.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Hashable
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from app.models import Article
+
+TOKEN_PLACEHOLDER = b"__tribune_csrf_token__"
+
+
+@dataclass(frozen=True)
+class Entry:
+    body: bytes
+    expires: float
+    has_token: bool
+
+
+class RenderCache:
+    """A small thread-safe LRU bounded in entries and in bytes (sync routes run in a thread pool)."""
+
+    def __init__(
+        self,
+        *,
+        max_entries: int = 512,
+        max_bytes: int = 48 * 1024 * 1024,
+        max_entry_bytes: int = 4 * 1024 * 1024,
+        ttl: float = 60.0,
+    ) -> None:
+        self.max_entries = max_entries
+        self.max_bytes = max_bytes
+        self.max_entry_bytes = max_entry_bytes
+        self.ttl = ttl
+        self._entries: OrderedDict[Hashable, Entry] = OrderedDict()
+        self._size = 0
+        self._lock = threading.Lock()
+        self.hits = 0
+        self.misses = 0
+
+    def get(self, key: Hashable, token: str | None = None) -> bytes | None:
+        now = time.monotonic()
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is None or entry.expires < now:
+                if entry is not None:
+                    self._drop(key)
+                self.misses += 1
+                return None
+            self._entries.move_to_end(key)
+            self.hits += 1
+        if entry.has_token and token is not None:
+            return entry.body.replace(TOKEN_PLACEHOLDER, token.encode())
+        return entry.body
+
+    def put(self, key: Hashable, body: bytes, token: str | None = None) -> None:
+        has_token = False
+        if token:
+            raw = token.encode()
+            has_token = raw in body
+            if has_token:
+                body = body.replace(raw, TOKEN_PLACEHOLDER)
+        if len(body) > self.max_entry_bytes:
+            return
+        with self._lock:
+            if key in self._entries:
+                self._drop(key)
+            self._entries[key] = Entry(body, time.monotonic() + self.ttl, has_token)
+            self._size += len(body)
+            while self._entries and (len(self._entries) > self.max_entries or self._size > self.max_bytes):
+                self._drop(next(iter(self._entries)))
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+            self._size = 0
+
+    def _drop(self, key: Hashable) -> None:
+        entry = self._entries.pop(key)
+        self._size -= len(entry.body)
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
+def get_cache(state: object) -> RenderCache | None:
+    """The app's cache (kept on app.state by create_app), or None where there is none."""
+    cache = getattr(state, "render_cache", None)
+    return cache if isinstance(cache, RenderCache) else None
+
+
+ARTICLE = Article.__table__  # type: ignore[attr-defined]
+# What an anonymous view of a debate depends on besides the request: `version` moves with the
+# debate, the rest with the article itself (an editor's change needs no version bump to show).
+_STATE = sa.select(
+    ARTICLE.c.id,
+    ARTICLE.c.version,
+    ARTICLE.c.updated_at,
+    ARTICLE.c.published_at,
+    ARTICLE.c.comments_open,
+    ARTICLE.c.premoderation,
+    ARTICLE.c.closed_at,
+    ARTICLE.c.comment_count,
+    ARTICLE.c.tally_for,
+    ARTICLE.c.tally_against,
+    ARTICLE.c.tally_nuanced,
+)
+
+
+def article_state(conn: sa.Connection, slug: str) -> tuple[Hashable, ...] | None:
+    """The article's state as a key part, or None when it is absent or unpublished (the route decides)."""
+    row = conn.execute(_STATE.where(ARTICLE.c.slug == slug[:200])).first()
+    if row is None or row.published_at is None:
+        return None
+    return tuple(row)
+
+
+def page_key(
+    state: tuple[Hashable, ...], *, sort: str, after: str | None, locale: str, fragment: bool
+) -> Hashable:
+    return ("page", state, sort, after or None, locale, fragment)
+
+
+def comments_key(state: tuple[Hashable, ...], *, sort: str, cursor: str | None, limit: int) -> Hashable:
+    return ("comments", state, sort, cursor or None, limit)
+
+
+def thread_key(state: tuple[Hashable, ...], *, sort: str) -> Hashable:
+    return ("thread", state, sort)
