@@ -50,7 +50,9 @@ def writer(engine: Engine) -> Engine:
     return engine.execution_options(**{WRITE_OPTION: True})
 
 
-def session_scope(engine: Engine, *, write: bool = False, info: dict[str, Any] | None = None) -> Iterator[Session]:
+def session_scope(
+    engine: Engine, *, write: bool = False, info: dict[str, Any] | None = None
+) -> Iterator[Session]:
     with Session(writer(engine) if write else engine, expire_on_commit=False, info=info) as session:
         try:
             yield session

@@ -15,8 +15,8 @@ from app.i18n import _
 from app.models import Article, Comment, Role, User
 from app.security import same, sign, token_digest
 from app.services import accounts, articles, comments, notifications
-from app.services.ratelimit import Limiter, client_address
 from app.services.events import BROKER_KEY
+from app.services.ratelimit import Limiter, client_address
 from app.services.rules import Rules
 
 SESSION_COOKIE = "tribune_session"

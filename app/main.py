@@ -16,9 +16,9 @@ from app.middleware import TribuneMiddleware
 from app.observability import Metrics, ObservabilityMiddleware
 from app.services.accounts import SessionPolicy
 from app.services.cache import RenderCache
+from app.services.events import make_broker
 from app.services.ratelimit import Limit, Limits, make_limiter, parse_networks
 from app.services.rules import Rules
-from app.services.events import make_broker
 from app.templating import make_environment
 from app.web.cache import AnonymousCacheMiddleware
 
