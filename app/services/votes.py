@@ -75,8 +75,12 @@ def set_vote(
         ).one()
     session.expire(comment, ["upvotes", "downvotes", "score_best", "score_controversy"])
     if d_up or d_down:
-        events.emit(session, events.article_channel(comment.article_id), "vote",
-                    {"id": comment.id, "upvotes": int(up), "downvotes": int(down)})
+        events.emit(
+            session,
+            events.article_channel(comment.article_id),
+            "vote",
+            {"id": comment.id, "upvotes": int(up), "downvotes": int(down)},
+        )
     return VoteResult(upvotes=int(up), downvotes=int(down), my_vote=value)
 
 
