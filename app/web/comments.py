@@ -14,7 +14,9 @@ from app.i18n import _
 from app.models import Article, Reason, Stance, utcnow
 from app.models.schemas import CommentCreate, CommentUpdate
 from app.services import articles, comments, moderation, votes
+from app.services.rendering import render_comment
 from app.templating import is_htmx, render
+from app.text import clean_text
 from app.web.common import field_errors, see_other
 
 router = APIRouter()
@@ -60,8 +62,20 @@ def post_comment(
     body: Body = "",
     stance: Annotated[str | None, Form(max_length=20)] = None,
     parent_id: Annotated[str | None, Form(max_length=20)] = None,
+    intent: Annotated[str, Form(max_length=10)] = "post",
 ) -> Response:
     form_values = {"body": body, "stance": stance or "", "parent_id": parent_id or ""}
+    if intent == "preview":
+        # Without JavaScript the "Aperçu" button lands here: the form comes back with the preview.
+        return render(
+            request,
+            "comments/form_page.html",
+            article=article,
+            values=form_values,
+            errors={},
+            parent_id=parent_id or None,
+            preview=render_comment(clean_text(body)),
+        )
     parent_ref: int | None = None
     if parent_id:
         if not parent_id.isdigit() or len(parent_id) > 10:
@@ -118,6 +132,12 @@ def _form_error(
         errors=errors,
         parent_id=parent_id,
     )
+
+
+@router.post("/comments/preview", name="preview_comment")
+def preview_comment(request: Request, user: CurrentUser, body: Body = "") -> HTMLResponse:
+    """The body as it will appear, rendered by the same code that will store it."""
+    return render(request, "comments/_preview.html", preview=render_comment(clean_text(body)))
 
 
 @router.get("/comments/{comment_id}", name="permalink")

@@ -117,3 +117,25 @@ def test_article_page_subscribes_to_live_events(client_for: ClientFor, session: 
     assert f'data-live="/articles/{article.slug}/events"' in html
     assert "/static/js/live.js" in html
     assert 'id="live-banner"' in html
+
+
+def test_comment_preview_in_place_and_without_javascript(client_for: ClientFor, session: Session) -> None:
+    article = make_article(session, slug="apercu")
+    reader = client_for(make_user(session))
+    token = page_csrf(reader, "/articles/apercu")
+    fragment = reader.post(
+        "/comments/preview",
+        data={"body": "**fort** <script>x</script>"},
+        headers={"HX-Request": "true", "X-CSRF-Token": token},
+    )
+    assert "<strong>fort</strong>" in fragment.text
+    assert "<script>" not in fragment.text
+    assert "<html" not in fragment.text
+    page = reader.post(
+        f"/articles/{article.slug}/comments",
+        data={"body": "*penché*", "stance": "for", "intent": "preview", "csrf_token": token},
+    )
+    assert page.status_code == 200
+    assert "<em>penché</em>" in page.text
+    assert 'value="for" required checked' in page.text or "checked" in page.text
+    assert article.comment_count == 0
