@@ -21,6 +21,22 @@ class Comment(SQLModel, table=True):
         sa.Index("ix_comment_root", "root_id", "depth"),
         sa.Index("ix_comment_author", "author_id", "id"),
         sa.Index("ix_comment_status", "status", "id"),
+        # The reported and approved queues are small slices of a large table: partial indexes keep
+        # their pages and counts from reading every published comment.
+        sa.Index(
+            "ix_comment_reported",
+            "status",
+            "id",
+            postgresql_where=sa.text("report_count > 0"),
+            sqlite_where=sa.text("report_count > 0"),
+        ),
+        sa.Index(
+            "ix_comment_decided",
+            "status",
+            "id",
+            postgresql_where=sa.text("decided_at IS NOT NULL"),
+            sqlite_where=sa.text("decided_at IS NOT NULL"),
+        ),
         sa.CheckConstraint("depth >= 0", name="depth_not_negative"),
         sa.CheckConstraint(
             "upvotes >= 0 AND downvotes >= 0 AND reply_count >= 0", name="tallies_not_negative"

@@ -225,6 +225,20 @@ def upgrade() -> None:
         batch_op.create_index("ix_comment_parent", ["parent_id", "id"], unique=False)
         batch_op.create_index("ix_comment_root", ["root_id", "depth"], unique=False)
         batch_op.create_index("ix_comment_status", ["status", "id"], unique=False)
+        batch_op.create_index(
+            "ix_comment_reported",
+            ["status", "id"],
+            unique=False,
+            postgresql_where=sa.text("report_count > 0"),
+            sqlite_where=sa.text("report_count > 0"),
+        )
+        batch_op.create_index(
+            "ix_comment_decided",
+            ["status", "id"],
+            unique=False,
+            postgresql_where=sa.text("decided_at IS NOT NULL"),
+            sqlite_where=sa.text("decided_at IS NOT NULL"),
+        )
 
     op.create_table(
         "moderation_action",
@@ -468,6 +482,8 @@ def downgrade() -> None:
 
     op.drop_table("moderation_action")
     with op.batch_alter_table("comment", schema=None) as batch_op:
+        batch_op.drop_index("ix_comment_decided")
+        batch_op.drop_index("ix_comment_reported")
         batch_op.drop_index("ix_comment_status")
         batch_op.drop_index("ix_comment_root")
         batch_op.drop_index("ix_comment_parent")
