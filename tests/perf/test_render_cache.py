@@ -1,0 +1,111 @@
+"""Anonymous readers share cached renderings, and never see a stale or someone else's debate."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from app.config import Settings
+from app.main import create_app
+from app.models import CommentStatus
+from app.services.cache import TOKEN_PLACEHOLDER, RenderCache
+from tests.factories import login, make_article, make_comment, make_user
+
+CSRF_MARK = 'name="csrf_token" value="'
+
+
+@pytest.fixture
+def live(committed: Engine, database_url: str, tmp_path: Path) -> Iterator[TestClient]:
+    """The real app over committed rows, no session override: the path a visitor takes."""
+    app = create_app(Settings(database_url=database_url, secret_key="test-secret", instance_path=tmp_path))
+    with TestClient(app, base_url="http://testserver", follow_redirects=False) as client:
+        yield client
+    app.state.engine.dispose()
+
+
+def _article(engine: Engine) -> tuple[str, int]:
+    with Session(engine, expire_on_commit=False) as session:
+        article = make_article(session)
+        comment = make_comment(session, article=article, body="Premier avis, **en gras**.")
+        session.commit()
+        assert comment.id is not None
+        return article.slug, comment.id
+
+
+def test_a_cached_page_is_served_again_with_each_visitors_own_csrf_token(
+    live: TestClient, committed: Engine
+) -> None:
+    slug, _ = _article(committed)
+    first = TestClient(live.app, base_url="http://testserver")
+    second = TestClient(live.app, base_url="http://testserver")
+    page_one = first.get(f"/articles/{slug}")
+    page_two = second.get(f"/articles/{slug}")
+    cache: RenderCache = live.app.state.render_cache  # type: ignore[attr-defined]
+    assert cache.hits >= 1
+    assert page_one.text.count("Premier avis") == page_two.text.count("Premier avis") == 1
+    token_one = page_one.text.split('"X-CSRF-Token": "')[1].split('"')[0]
+    token_two = page_two.text.split('"X-CSRF-Token": "')[1].split('"')[0]
+    assert token_one != token_two
+    assert TOKEN_PLACEHOLDER.decode() not in page_two.text
+
+
+def test_a_new_comment_shows_at_once_to_anonymous_readers(live: TestClient, committed: Engine) -> None:
+    slug, _ = _article(committed)
+    assert "Deuxième avis" not in live.get(f"/articles/{slug}").text
+    assert live.get(f"/api/v1/articles/{slug}/thread").json()["count"] == 1
+    with Session(committed) as session:
+        from sqlmodel import select
+
+        from app.models import Article
+
+        article = session.exec(select(Article).where(Article.slug == slug)).one()
+        make_comment(session, article=article, body="Deuxième avis.")
+        session.commit()
+    assert "Deuxième avis" in live.get(f"/articles/{slug}").text
+    assert live.get(f"/api/v1/articles/{slug}/thread").json()["count"] == 2
+    items = live.get(f"/api/v1/articles/{slug}/comments").json()["items"]
+    assert len(items) == 2
+
+
+def test_a_vote_moves_the_tally_that_anonymous_readers_see(live: TestClient, committed: Engine) -> None:
+    slug, comment_id = _article(committed)
+    assert live.get(f"/api/v1/articles/{slug}/comments").json()["items"][0]["upvotes"] == 0
+    with Session(committed, expire_on_commit=False) as session:
+        voter = make_user(session)
+        session.commit()
+    login(live, voter)
+    csrf = live.get("/api/v1/auth/session").json()["csrf_token"]
+    assert (
+        live.put(
+            f"/api/v1/comments/{comment_id}/vote", json={"value": 1}, headers={"X-CSRF-Token": csrf}
+        ).status_code
+        == 200
+    )
+    anonymous = TestClient(live.app, base_url="http://testserver")
+    assert anonymous.get(f"/api/v1/articles/{slug}/comments").json()["items"][0]["upvotes"] == 1
+
+
+def test_a_signed_in_reader_sees_their_pending_comment_not_the_anonymous_page(
+    live: TestClient, committed: Engine
+) -> None:
+    slug, _ = _article(committed)
+    anonymous = TestClient(live.app, base_url="http://testserver")
+    anonymous.get(f"/articles/{slug}")  # fill the cache
+    with Session(committed, expire_on_commit=False) as session:
+        from sqlmodel import select
+
+        from app.models import Article
+
+        author = make_user(session)
+        article = session.exec(select(Article).where(Article.slug == slug)).one()
+        held = make_comment(session, article=article, author=author, body="Avis en attente.")
+        held.status = CommentStatus.pending
+        session.commit()
+    login(live, author)
+    assert "Avis en attente" in live.get(f"/articles/{slug}").text
+    assert "Avis en attente" not in anonymous.get(f"/articles/{slug}").text
