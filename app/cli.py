@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import getpass
 from pathlib import Path
 from typing import Annotated
 
@@ -93,10 +92,7 @@ def create_user(
 ) -> None:
     """Create an account with a role; asks for the password."""
     if password is None:
-        password = getpass.getpass("Password: ")
-        if getpass.getpass("Again: ") != password:
-            typer.echo("error: the passwords differ", err=True)
-            raise typer.Exit(2)
+        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
     try:
         data = UserCreate(
             username=name, email=email or f"{name.lower()}@localhost.localdomain", password=password
