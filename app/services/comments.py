@@ -90,8 +90,15 @@ def is_staff(user: User | None, role: Role = Role.moderator) -> bool:
     return user is not None and user.role.at_least(role)
 
 
-def _visible_clause(viewer: User | None) -> sa.ColumnElement[bool]:
-    public = sa.and_(COMMENT.c.status.in_(PUBLIC_STATUSES), COMMENT.c.hidden_at.is_(None))
+def _visible_clause(viewer: User | None, *, by_status: bool = True) -> sa.ColumnElement[bool]:
+    """by_status=False writes the status test as an expression no index matches: queries driven by the
+    article, root or id indexes use those. Without statistics SQLite otherwise reads every published
+    comment of every debate through ix_comment_status (190 ms for a page beside a 100,000 debate)."""
+    status: Any = COMMENT.c.status if by_status else sa.type_coerce(COMMENT.c.status, sa.String).concat("")
+    public = sa.and_(
+        status.in_([s.value for s in PUBLIC_STATUSES]) if not by_status else status.in_(PUBLIC_STATUSES),
+        COMMENT.c.hidden_at.is_(None),
+    )
     if viewer is None:
         return public
     # The author always sees their own pending (or hidden) comment, marked as awaiting review.
@@ -438,7 +445,11 @@ def list_top_level(
     limit = max(1, min(limit, 100))
     query = (
         select(Comment)
-        .where(Comment.article_id == article.id, col(Comment.parent_id).is_(None), _visible_clause(viewer))
+        .where(
+            Comment.article_id == article.id,
+            col(Comment.parent_id).is_(None),
+            _visible_clause(viewer, by_status=False),
+        )
         .order_by(*_order(sort))
         .limit(limit + 1)
     )
@@ -470,7 +481,7 @@ def _first_replies(
         .where(
             COMMENT.c.root_id.in_(root_ids),
             COMMENT.c.depth <= rules.max_indent,
-            _visible_clause(viewer),
+            _visible_clause(viewer, by_status=False),
         )
         .subquery()
     )
@@ -525,7 +536,7 @@ def thread(session: Session, *, article: Article, viewer: User | None, sort: Sor
     comments = list(
         session.exec(
             select(Comment)
-            .where(Comment.article_id == article.id, _visible_clause(viewer))
+            .where(Comment.article_id == article.id, _visible_clause(viewer, by_status=False))
             .order_by(col(Comment.id))
         ).all()
     )
@@ -563,7 +574,7 @@ def branch(session: Session, *, comment: Comment, viewer: User | None) -> Branch
             select(Comment)
             .where(
                 sa.or_(col(Comment.id) == root_id, col(Comment.root_id) == root_id),
-                sa.or_(_visible_clause(viewer), col(Comment.id) == comment.id),
+                sa.or_(_visible_clause(viewer, by_status=False), col(Comment.id) == comment.id),
             )
             .order_by(col(Comment.id))
         ).all()
