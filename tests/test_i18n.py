@@ -24,6 +24,7 @@ from app import i18n
 from app.middleware import LOCALE_COOKIE
 from app.models import User
 from app.templating import make_environment
+from tests.conftest import ClientFor
 from tests.factories import make_article, make_user, page_csrf
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -37,7 +38,7 @@ Msgid = str | tuple[str, str]
 
 def _source_messages() -> dict[Msgid, list[str]]:
     with (ROOT / "babel.cfg").open() as f:
-        method_map, options_map = parse_mapping_cfg(f, str(ROOT / "babel.cfg"))
+        method_map, options_map = parse_mapping_cfg(f, str(ROOT / "babel.cfg"))  # type: ignore[no-untyped-call]
     found: dict[Msgid, list[str]] = {}
     for filename, lineno, message, _comments, _context in extract_from_dir(
         str(ROOT), method_map, options_map, keywords=KEYWORDS, strip_comment_tags=True
@@ -46,6 +47,12 @@ def _source_messages() -> dict[Msgid, list[str]]:
         if key:
             found.setdefault(key, []).append(f"{filename}:{lineno}")
     return found
+
+
+def _strings(value: object) -> tuple[str, ...]:
+    """A message's id or string as a tuple: one item, or the plural forms."""
+    items = value if isinstance(value, tuple | list) else (value,)
+    return tuple(str(item or "") for item in items)
 
 
 def _catalogue(locale: str) -> Catalog:
@@ -74,7 +81,7 @@ def test_every_source_string_is_translated(locale: str, source_messages: dict[Ms
         message = catalogue.get(msgid if isinstance(msgid, str) else msgid[0])
         strings: tuple[str, ...] = ()
         if message is not None and not message.fuzzy:
-            strings = message.string if isinstance(message.string, tuple) else (message.string,)
+            strings = _strings(message.string)
         plural_ok = message is not None and isinstance(msgid, tuple) == isinstance(message.id, tuple)
         if not strings or not all(s.strip() for s in strings) or not plural_ok:
             missing.append(f"{msgid!r} ({where[0]})")
@@ -97,8 +104,8 @@ def test_english_translations_keep_their_placeholders() -> None:
     for message in catalogue:
         if not message.id:
             continue
-        ids = message.id if isinstance(message.id, tuple) else (message.id,)
-        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        ids = _strings(message.id)
+        strings = _strings(message.string)
         if isinstance(message.id, tuple) and len(strings) != 2:
             wrong.append(f"{message.id!r}: needs 2 plural forms")
             continue
@@ -190,9 +197,9 @@ def test_switcher_refuses_an_unknown_language_and_a_missing_token(client: TestCl
     assert response.status_code == 403
 
 
-def test_switcher_remembers_the_choice_on_the_account(client_for: object, session: Session) -> None:
+def test_switcher_remembers_the_choice_on_the_account(client_for: ClientFor, session: Session) -> None:
     user = make_user(session)
-    browser = client_for(user)  # type: ignore[operator]
+    browser = client_for(user)
     token = page_csrf(browser, "/")
     response = browser.post("/lang", data={"lang": "en", "next": "/", "csrf_token": token})
     assert response.status_code == 303
