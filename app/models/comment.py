@@ -30,6 +30,14 @@ class Comment(SQLModel, table=True):
             postgresql_where=sa.text("report_count > 0"),
             sqlite_where=sa.text("report_count > 0"),
         ),
+        # An article page reads its featured responses, a handful among thousands of comments.
+        sa.Index(
+            "ix_comment_featured",
+            "article_id",
+            "featured_rank",
+            postgresql_where=sa.text("featured_at IS NOT NULL"),
+            sqlite_where=sa.text("featured_at IS NOT NULL"),
+        ),
         sa.Index(
             "ix_comment_decided",
             "status",
