@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Callable, Hashable
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
@@ -21,7 +22,7 @@ from app.i18n import _
 from app.models import CommentStatus
 from app.models.schemas import CommentCreate, StanceRequest
 from app.services import articles, comments, editorial
-from app.services.cache import article_state, comments_key, get_cache, thread_key
+from app.services.cache import RenderCache, article_state, comments_key, get_cache, thread_key
 
 router = APIRouter(tags=["articles"])
 
@@ -81,29 +82,26 @@ def list_comments(
     order = comments.parse_sort(sort)
     cache = get_cache(request.app.state) if viewer is None else None
     state = article_state(session.connection(), article.slug) if cache is not None else None
-    if cache is not None and state is not None:
-        key = comments_key(state, sort=order.value, cursor=cursor, limit=limit)
-        cached = cache.get(key)
-        if cached is not None:
-            return Response(cached, media_type="application/json")
-    page = comments.list_top_level(
-        session,
-        article=article,
-        viewer=viewer,
-        sort=order,
-        cursor=cursor,
-        limit=limit,
-        rules=rules,
-    )
-    response = json_response(
-        {
-            "items": [comment_out(n, slug=article.slug, viewer=viewer) for n in page.items],
-            "next_cursor": page.next_cursor,
-        }
-    )
-    if cache is not None and state is not None:
-        cache.put(key, bytes(response.body))
-    return response
+    key = comments_key(state, sort=order.value, cursor=cursor, limit=limit) if state is not None else None
+
+    def build() -> Response:
+        page = comments.list_top_level(
+            session,
+            article=article,
+            viewer=viewer,
+            sort=order,
+            cursor=cursor,
+            limit=limit,
+            rules=rules,
+        )
+        return json_response(
+            {
+                "items": [comment_out(n, slug=article.slug, viewer=viewer) for n in page.items],
+                "next_cursor": page.next_cursor,
+            }
+        )
+
+    return _cached(cache, key, build)
 
 
 @router.post(
@@ -141,17 +139,30 @@ def get_thread(
     order = comments.parse_sort(sort)
     cache = get_cache(request.app.state) if viewer is None else None
     state = article_state(session.connection(), article.slug) if cache is not None else None
-    if cache is not None and state is not None:
-        key = thread_key(state, sort=order.value)
-        cached = cache.get(key)
-        if cached is not None:
-            return Response(cached, media_type="application/json")
-    items = comments.thread(session, article=article, viewer=viewer, sort=order)
-    out = [comment_out(n, slug=article.slug, viewer=viewer) for n in items]
-    response = json_response({"items": out, "count": _count(out)})
-    if cache is not None and state is not None:
-        cache.put(key, bytes(response.body))
-    return response
+    key = thread_key(state, sort=order.value) if state is not None else None
+
+    def build() -> Response:
+        items = comments.thread(session, article=article, viewer=viewer, sort=order)
+        out = [comment_out(n, slug=article.slug, viewer=viewer) for n in items]
+        return json_response({"items": out, "count": _count(out)})
+
+    return _cached(cache, key, build)
+
+
+def _cached(cache: RenderCache | None, key: Hashable | None, build: Callable[[], Response]) -> Response:
+    """The cached body for an anonymous reader, built by one request at a time when missing."""
+    if cache is None or key is None:
+        return build()
+    cached = cache.get(key)
+    if cached is None:
+        with cache.single_flight(key):
+            cached = cache.get(key)
+            if cached is None:
+                response = build()
+                if response.status_code == 200:
+                    cache.put(key, bytes(response.body))
+                return response
+    return Response(cached, media_type="application/json")
 
 
 def _count(items: list[dict[str, object]]) -> int:

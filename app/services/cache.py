@@ -18,8 +18,10 @@ from __future__ import annotations
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Hashable
+from collections.abc import Hashable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -53,6 +55,7 @@ class RenderCache:
         self._entries: OrderedDict[Hashable, Entry] = OrderedDict()
         self._size = 0
         self._lock = threading.Lock()
+        self._building: dict[Hashable, list[Any]] = {}
         self.hits = 0
         self.misses = 0
 
@@ -87,6 +90,23 @@ class RenderCache:
             self._size += len(body)
             while self._entries and (len(self._entries) > self.max_entries or self._size > self.max_bytes):
                 self._drop(next(iter(self._entries)))
+
+    @contextmanager
+    def single_flight(self, key: Hashable) -> Iterator[None]:
+        """Held by the one request that builds a missing entry; the others wanting the same key wait
+        for it, then find the entry, instead of all building it at once (a burst of misses after
+        each change would otherwise multiply both the work and the memory)."""
+        with self._lock:
+            slot = self._building.setdefault(key, [threading.Lock(), 0])
+            slot[1] += 1
+        try:
+            with slot[0]:
+                yield
+        finally:
+            with self._lock:
+                slot[1] -= 1
+                if slot[1] == 0:
+                    self._building.pop(key, None)
 
     def clear(self) -> None:
         with self._lock:

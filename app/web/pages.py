@@ -46,12 +46,18 @@ def article_page(
         key = page_key(state, sort=order.value, after=after, locale=request.state.locale, fragment=fragment)
         token = csrf_token(request)
         cached = cache.get(key, token)
-        if cached is not None:
-            return HTMLResponse(cached, headers=headers)
-    response = _article_page(request, session, viewer, article, rules, order, after, fragment, headers)
-    if cache is not None and state is not None and response.status_code == 200:
-        cache.put(key, bytes(response.body), token)
-    return response
+        if cached is None:
+            with cache.single_flight(key):
+                cached = cache.get(key, token)
+                if cached is None:
+                    response = _article_page(
+                        request, session, viewer, article, rules, order, after, fragment, headers
+                    )
+                    if response.status_code == 200:
+                        cache.put(key, bytes(response.body), token)
+                    return response
+        return HTMLResponse(cached, headers=headers)
+    return _article_page(request, session, viewer, article, rules, order, after, fragment, headers)
 
 
 def _article_page(

@@ -109,3 +109,27 @@ def test_a_signed_in_reader_sees_their_pending_comment_not_the_anonymous_page(
     login(live, author)
     assert "Avis en attente" in live.get(f"/articles/{slug}").text
     assert "Avis en attente" not in anonymous.get(f"/articles/{slug}").text
+
+
+def test_a_burst_of_misses_for_one_key_builds_it_once() -> None:
+    import threading
+
+    cache = RenderCache()
+    builds = []
+    gate = threading.Barrier(16)
+
+    def reader() -> None:
+        gate.wait()
+        if cache.get("k") is None:
+            with cache.single_flight("k"):
+                if cache.get("k") is None:
+                    builds.append(1)
+                    cache.put("k", b"page")
+
+    threads = [threading.Thread(target=reader) for _ in range(16)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(10)
+    assert builds == [1]
+    assert cache.get("k") == b"page"
