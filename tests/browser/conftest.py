@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
@@ -58,8 +59,8 @@ def moderated_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveS
     stop_server(server)
 
 
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Browser]:
+@contextmanager
+def launched_chromium() -> Iterator[Browser]:
     if PLAYWRIGHT_ERROR:
         unavailable(PLAYWRIGHT_ERROR)
     if not os.access(CHROMIUM, os.X_OK):
@@ -68,6 +69,14 @@ def browser() -> Iterator[Browser]:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
         yield browser
         browser.close()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    """Per module, not per session: Playwright's sync API keeps an asyncio loop running while it is
+    open, which would break the asyncio.run() of other modules that pytest-randomly runs in between."""
+    with launched_chromium() as browser:
+        yield browser
 
 
 @pytest.fixture(scope="session")
@@ -124,6 +133,7 @@ def new_context(browser: Browser, traffic: Traffic) -> Iterator[ContextFactory]:
     contexts: list[BrowserContext] = []
 
     def factory(server: LiveServer, **options: Any) -> BrowserContext:
+        server.assert_alive()
         context = open_tracked_context(browser, traffic, server, **options)
         contexts.append(context)
         return context
@@ -135,7 +145,12 @@ def new_context(browser: Browser, traffic: Traffic) -> Iterator[ContextFactory]:
 
 
 @pytest.fixture(scope="session")
-def showcase(browser: Browser, open_server: LiveServer) -> Showcase:
+def showcase(open_server: LiveServer) -> Showcase:
+    with launched_chromium() as browser:
+        return seed_showcase(browser, open_server)
+
+
+def seed_showcase(browser: Browser, open_server: LiveServer) -> Showcase:
     traffic = Traffic()
     contexts: list[BrowserContext] = []
 
@@ -166,7 +181,7 @@ def showcase(browser: Browser, open_server: LiveServer) -> Showcase:
         page.locator(f".poll-option.stance-{stance} .poll-button[aria-pressed=true]").wait_for()
         page.locator(f"#comment-form .stance-option.stance-{stance} input").check()
         page.locator("#comment-form textarea").fill(body)
-        page.locator("#comment-form button[type=submit]").click()
+        page.locator("#comment-form").get_by_role("button", name="Publier", exact=True).click()
         card = page.locator("#comment-list article.comment.stance-" + stance).first
         card.wait_for()
         ids.append(int(str(card.get_attribute("id")).removeprefix("comment-")))
@@ -181,7 +196,7 @@ def showcase(browser: Browser, open_server: LiveServer) -> Showcase:
     replier.locator(f"#reply-form-{ids[0]} textarea").fill(
         "Les clés en France, d’accord, mais qui audite le code qui les manipule ?"
     )
-    replier.locator(f"#reply-form-{ids[0]} button[type=submit]").click()
+    replier.locator(f"#reply-form-{ids[0]}").get_by_role("button", name="Publier la réponse").click()
     reply = replier.locator(f"#replies-{ids[0]} article.comment").first
     reply.wait_for()
     reply_id = int(str(reply.get_attribute("id")).removeprefix("comment-"))
@@ -192,7 +207,7 @@ def showcase(browser: Browser, open_server: LiveServer) -> Showcase:
     answerer.locator(f"#reply-form-{reply_id} textarea").fill(
         "Des auditeurs qualifiés par l’ANSSI, justement."
     )
-    answerer.locator(f"#reply-form-{reply_id} button[type=submit]").click()
+    answerer.locator(f"#reply-form-{reply_id}").get_by_role("button", name="Publier la réponse").click()
     deep = answerer.locator(f"#replies-{reply_id} article.comment").first
     deep.wait_for()
     deep_reply_id = int(str(deep.get_attribute("id")).removeprefix("comment-"))

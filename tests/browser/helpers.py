@@ -107,6 +107,11 @@ class LiveServer:
         self.tribune("create-user", name, "--role", role, extra_env={"TRIBUNE_NEW_PASSWORD": PASSWORD})
         return name
 
+    def assert_alive(self) -> None:
+        if self.process is not None and self.process.poll() is not None:
+            log = self.log.read_text(errors="replace")[-3000:] if self.log else ""
+            raise AssertionError(f"tribune serve exited with {self.process.returncode}:\n{log}")
+
     def staff_account(self, role: str) -> str:
         """One account per staff role and server, made once by `tribune create-user` (staff are shared)."""
         if role not in self.staff:
