@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from babel.dates import format_datetime
-from babel.numbers import format_decimal
+from babel.numbers import format_decimal, format_percent
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
@@ -38,6 +38,11 @@ def _number(value: int | float) -> str:
     return format_decimal(value, locale=i18n.current_locale())
 
 
+def _percent(value: int | float) -> str:
+    """A whole percentage (42 for 42 %) in the reader's locale: "42 %" in French, "42%" in English."""
+    return format_percent(value / 100, locale=i18n.current_locale())
+
+
 def make_environment() -> Environment:
     env = Environment(
         loader=FileSystemLoader(TEMPLATES_DIR),
@@ -51,6 +56,7 @@ def make_environment() -> Environment:
     env.filters["datetime"] = _format_dt
     env.filters["iso"] = _iso
     env.filters["number"] = _number
+    env.filters["percent"] = _percent
     return env
 
 

@@ -220,11 +220,13 @@ def _render(locale: str, source: str, **context: object) -> str:
 
 def test_dates_and_numbers_follow_the_locale() -> None:
     moment = datetime(2026, 3, 5, 14, 30, tzinfo=UTC)
-    source = "{{ d|datetime }} | {{ d|datetime('d MMMM y') }} | {{ n|number }} | {{ x|number }}"
-    french = _render("fr", source, d=moment, n=1234567, x=0.5)
-    english = _render("en", source, d=moment, n=1234567, x=0.5)
-    assert french == "5 mars 2026 à 14:30 | 5 mars 2026 | 1\u202f234\u202f567 | 0,5"
-    assert english == "5 Mar 2026, 14:30 | 5 March 2026 | 1,234,567 | 0.5"
+    source = (
+        "{{ d|datetime }} | {{ d|datetime('d MMMM y') }} | {{ n|number }} | {{ x|number }} | {{ p|percent }}"
+    )
+    french = _render("fr", source, d=moment, n=1234567, x=0.5, p=42)
+    english = _render("en", source, d=moment, n=1234567, x=0.5, p=42)
+    assert french == "5 mars 2026 à 14:30 | 5 mars 2026 | 1\u202f234\u202f567 | 0,5 | 42\xa0%"
+    assert english == "5 Mar 2026, 14:30 | 5 March 2026 | 1,234,567 | 0.5 | 42%"
 
 
 def test_article_page_dates_and_counts_in_the_readers_locale(client: TestClient, session: Session) -> None:
@@ -233,10 +235,15 @@ def test_article_page_dates_and_counts_in_the_readers_locale(client: TestClient,
         slug="chiffres",
         comment_count=1234,
         published_at=datetime(2026, 3, 5, 14, 30, tzinfo=UTC),
+        tally_for=3000,
+        tally_against=1000,
     )
     french = client.get("/articles/chiffres", headers={"Accept-Language": "fr"}).text
     assert "5 mars 2026 à 14:30" in french
     assert "1\u202f234 réactions" in french
+    assert "75\xa0% · 3\u202f000 voix" in french
     english = client.get("/articles/chiffres", headers={"Accept-Language": "en"}).text
     assert "5 Mar 2026, 14:30" in english
     assert "1,234 responses" in english
+    assert "75% · 3,000 votes" in english
+    assert "4,000 readers have answered" in english
