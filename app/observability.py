@@ -7,7 +7,6 @@ exposition text is built only when /metrics is scraped. Metrics are per process:
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import re
@@ -19,6 +18,7 @@ from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
 
+import orjson
 import sqlalchemy as sa
 from fastapi import APIRouter, Request
 from fastapi.responses import PlainTextResponse
@@ -223,7 +223,7 @@ class JsonFormatter(logging.Formatter):
                 payload[key] = value
         if record.exc_info:
             payload["exc"] = self.formatException(record.exc_info)
-        return json.dumps(payload, ensure_ascii=False, default=str)
+        return orjson.dumps(payload, default=str).decode()
 
 
 def logging_config(level: str = "info", *, access: bool = True) -> dict[str, Any]:

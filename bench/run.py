@@ -12,6 +12,7 @@ BENCH_PG_URL (postgresql+psycopg://postgres@127.0.0.1:5432/test; "none" skips th
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -28,6 +29,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -142,6 +144,27 @@ class Result:
     p99: float
     errors: int
     requests: int
+    cpu_ms: float = float("nan")  # server CPU per answered request: steadier than req/s on a busy machine
+
+
+# The server under load (its process and children), for the CPU time per request.
+SERVER_PID: list[int] = []
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def server_cpu_seconds() -> float:
+    if not SERVER_PID:
+        return float("nan")
+    pids, total = [SERVER_PID[0]], 0.0
+    with contextlib.suppress(OSError):
+        pids += [int(c) for c in Path(f"/proc/{pids[0]}/task/{pids[0]}/children").read_text().split()]
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+        except (OSError, IndexError, ValueError):
+            pass
+    return total
 
 
 UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}
@@ -182,10 +205,14 @@ def scenario(
     settle: Callable[[], None] | None = None,
 ) -> Result:
     runs = []
+    cpu = requests = 0.0
     for _ in range(RUNS):
+        before = server_cpu_seconds()
         runs.append(wrk_once(url, conns=conns, script=script, seconds=SECONDS))
         if settle:
-            settle()
+            settle()  # requests still queued when wrk stopped are served here (and counted below)
+        cpu += server_cpu_seconds() - before
+        requests += runs[-1][4]
     result = Result(
         name,
         conns,
@@ -194,8 +221,12 @@ def scenario(
         statistics.median(r[2] for r in runs),
         sum(r[3] for r in runs),
         sum(r[4] for r in runs),
+        1000 * cpu / requests if requests else float("nan"),
     )
-    log(f"{name:<44} {result.rps:>9.1f} req/s  p50 {result.p50:8.2f} ms  p99 {result.p99:8.2f} ms")
+    log(
+        f"{name:<44} {result.rps:>9.1f} req/s  p50 {result.p50:8.2f} ms  p99 {result.p99:8.2f} ms"
+        f"  CPU {result.cpu_ms:6.2f} ms/req"
+    )
     return result
 
 
@@ -444,6 +475,7 @@ enabled = false
         log_name="isso.log",
     )  # fmt: skip
     base = f"http://127.0.0.1:{port}"
+    SERVER_PID[:] = [proc.pid]
     try:
         wait_http(f"{base}/info")
         thread = f"{base}/?uri=%2Fdebat-{size}"
@@ -473,16 +505,17 @@ enabled = false
     return results
 
 
-def run_hello() -> Result:
+def run_hello(name: str = "bare FastAPI hello") -> Result:
     port = free_port()
     proc = start(
         [PYTHON, "-m", "uvicorn", "bench.hello:app", "--host", "127.0.0.1", "--port", str(port),
          "--no-access-log", "--log-level", "warning"],
         log_name="hello.log",
     )  # fmt: skip
+    SERVER_PID[:] = [proc.pid]
     try:
         wait_http(f"http://127.0.0.1:{port}/")
-        return scenario("bare FastAPI hello", f"http://127.0.0.1:{port}/")
+        return scenario(name, f"http://127.0.0.1:{port}/")
     finally:
         stop(proc)
 
@@ -504,36 +537,45 @@ def run_tribune(data: TribuneData) -> tuple[dict[str, Result], int]:
         log_name="tribune.log",
     )
     base = f"http://127.0.0.1:{port}"
+    SERVER_PID[:] = [proc.pid]
     sampler = RssSampler(proc.pid)
     sampler.start()
     small, mid, large = (data.debates[s] for s in sorted(data.debates))
     signed = cookie_script("signed_in.lua", data.creds[0].cookie)
     moderator = cookie_script("moderator.lua", data.moderator.cookie)
     results: dict[str, Result] = {}
-    try:
+
+    def settle() -> None:
+        # Requests still in flight when wrk stops are finished before the next measurement starts.
         wait_http(f"{base}/healthz")
+
+    def measure(name: str, url: str, **kwargs: Any) -> Result:
+        return scenario(name, url, settle=settle, **kwargs)
+
+    try:
+        settle()
         page = f"{base}/articles/{small.slug}"
-        results["page_1k"] = scenario("article page, 1,000 debate (anonymous)", page)
-        results["page_1k_signed"] = scenario("article page, 1,000 debate (signed in)", page, script=signed)
-        results["api_1k"] = scenario(
+        results["page_1k"] = measure("article page, 1,000 debate (anonymous)", page)
+        results["page_1k_signed"] = measure("article page, 1,000 debate (signed in)", page, script=signed)
+        results["api_1k"] = measure(
             "comments API first page, 1,000", f"{base}/api/v1/articles/{small.slug}/comments"
         )
-        results["thread_1k"] = scenario(
+        results["thread_1k"] = measure(
             "whole 1,000 debate as JSON (/thread)", f"{base}/api/v1/articles/{small.slug}/thread"
         )
-        results["branch"] = scenario(
+        results["branch"] = measure(
             f"permalink page ({data.branch_size}-comment branch)", f"{base}/comments/{data.branch_id}"
         )
-        results["page_10k"] = scenario(
+        results["page_10k"] = measure(
             "article page, 10,000 debate (anonymous)", f"{base}/articles/{mid.slug}"
         )
-        results["page_100k"] = scenario(
+        results["page_100k"] = measure(
             "article page, 100,000 debate (anonymous)", f"{base}/articles/{large.slug}"
         )
-        results["page_100k_signed"] = scenario(
+        results["page_100k_signed"] = measure(
             "article page, 100,000 debate (signed in)", f"{base}/articles/{large.slug}", script=signed
         )
-        results["api_100k"] = scenario(
+        results["api_100k"] = measure(
             "comments API first page, 100,000", f"{base}/api/v1/articles/{large.slug}/comments"
         )
         queue = f"{base}/api/v1/moderation/queues/pending"
@@ -544,11 +586,11 @@ def run_tribune(data: TribuneData) -> tuple[dict[str, Result], int]:
         except OSError:
             has_queue = False
         if has_queue:
-            results["queue"] = scenario("moderation queue, first page (pending)", queue, script=moderator)
+            results["queue"] = measure("moderation queue, first page (pending)", queue, script=moderator)
         else:
             log("no /api/v1/moderation/queues/pending here: moderation queue not measured")
-        results["post"] = scenario("post a comment (API)", base, script=tribune_post_script(data, small.slug))
-        results["vote"] = scenario("vote (API)", base, script=tribune_vote_script(data))
+        results["post"] = measure("post a comment (API)", base, script=tribune_post_script(data, small.slug))
+        results["vote"] = measure("vote (API)", base, script=tribune_vote_script(data))
         with urllib.request.urlopen(f"{base}/metrics", timeout=10) as response:
             (RUN / "metrics.txt").write_bytes(response.read())
     finally:
@@ -656,9 +698,10 @@ def main() -> int:
     log(f"{RUNS} runs of {SECONDS}s per scenario, {CONNS} connections unless said, wrk on 127.0.0.1")
     url = f"sqlite:///{RUN / 'tribune.db'}"
     data = seed_tribune(url, sizes=(1000, 10_000, 100_000))
-    hello = run_hello()
+    hello_before = run_hello("bare FastAPI hello (first)")
     isso = run_isso(1000)
     ours, peak = run_tribune(data)
+    hello_after = run_hello("bare FastAPI hello (last)")
 
     explain: list[str] = []
     if PG_URL != "none":
@@ -672,49 +715,81 @@ def main() -> int:
           f"wrk -t1, median of {RUNS} × {SECONDS}s")  # fmt: skip
     print()
     header = (
-        f"| {'scenario':<46} | {'conns':>5} | {'req/s':>9} | {'p50 ms':>8} | {'p99 ms':>8} | {'errors':>6} |"
+        f"| {'scenario':<50} | {'conns':>5} | {'req/s':>9} | {'p50 ms':>8} | {'p99 ms':>8} | {'errors':>6} "
+        f"| {'CPU ms/req':>10} |"
     )
     print(header)
     print("|" + "|".join("-" * (len(c)) for c in header.split("|")[1:-1]) + "|")
-    rows = [hello, *isso.values(), *ours.values()]
+    # The floor is measured first and last; the ratios use the mean of the two.
+    hello = Result(
+        "bare FastAPI hello",
+        CONNS,
+        (hello_before.rps + hello_after.rps) / 2,
+        (hello_before.p50 + hello_after.p50) / 2,
+        (hello_before.p99 + hello_after.p99) / 2,
+        hello_before.errors + hello_after.errors,
+        hello_before.requests + hello_after.requests,
+        (hello_before.cpu_ms + hello_after.cpu_ms) / 2,
+    )
+    rows = [hello_before, hello_after, *isso.values(), *ours.values()]
     for r in rows:
         label = r.name if r.name.startswith(("Isso", "bare")) else "Tribune: " + r.name
         print(
-            f"| {label:<46} | {r.conns:>5} | {r.rps:>9.1f} | {r.p50:>8.2f} | {r.p99:>8.2f} | {r.errors:>6} |"
+            f"| {label:<50} | {r.conns:>5} | {r.rps:>9.1f} | {r.p50:>8.2f} | {r.p99:>8.2f} | {r.errors:>6} "
+            f"| {r.cpu_ms:>10.2f} |"
         )
     print()
 
-    def ratio(name: str, value: float, target: float, *, at_most: bool = False) -> None:
+    def div(a: float, b: float) -> float:
+        return a / b if b else float("nan")
+
+    def ratio(name: str, value: float, target: float | None, *, at_most: bool = False) -> None:
+        if target is None:
+            print(f"  {name:<62} {value:>9.2f}   (for information)")
+            return
         ok = value <= target if at_most else value >= target
         sign = "≤" if at_most else "≥"
         print(f"  {name:<62} {value:>9.2f}   target {sign} {target:<6g} {'OK' if ok else 'MISSED'}")
 
     print("Ratios (same run):")
-    ratio("article page 1,000 / Isso first page (req/s)", ours["page_1k"].rps / isso["isso_page"].rps, 150)
-    ratio("article page 1,000 / bare hello (req/s)", ours["page_1k"].rps / hello.rps, 0.10)
     ratio(
-        "signed-in article page 1,000 (no cache) / Isso first page",
-        ours["page_1k_signed"].rps / isso["isso_page"].rps,
+        "article page 1,000 / Isso first page (req/s)",
+        div(ours["page_1k"].rps, isso["isso_page"].rps),
         150,
     )
-    ratio("comments API first page 1,000 / Isso first page", ours["api_1k"].rps / isso["isso_page"].rps, 150)
+    ratio("article page 1,000 / bare hello (req/s)", div(ours["page_1k"].rps, hello.rps), 0.10)
+    ratio(
+        "signed-in article page 1,000 (no cache) / Isso first page",
+        div(ours["page_1k_signed"].rps, isso["isso_page"].rps),
+        None,
+    )
+    ratio(
+        "Isso first page CPU / anonymous article page CPU (ms per request)",
+        div(isso["isso_page"].cpu_ms, ours["page_1k"].cpu_ms),
+        None,
+    )
+    ratio(
+        "comments API first page 1,000 / Isso first page",
+        div(ours["api_1k"].rps, isso["isso_page"].rps),
+        150,
+    )
     ratio(
         "whole 1,000 debate JSON / Isso whole thread (req/s)",
-        ours["thread_1k"].rps / isso["isso_thread"].rps,
+        div(ours["thread_1k"].rps, isso["isso_thread"].rps),
         100,
     )
     ratio(
         "p50 first page 100,000 / 1,000 (anonymous)",
-        ours["page_100k"].p50 / ours["page_1k"].p50,
+        div(ours["page_100k"].p50, ours["page_1k"].p50),
         1.5,
         at_most=True,
     )
     ratio(
         "p50 first page 100,000 / 1,000 (signed in, no cache)",
-        ours["page_100k_signed"].p50 / ours["page_1k_signed"].p50, 1.5, at_most=True,
+        div(ours["page_100k_signed"].p50, ours["page_1k_signed"].p50), 1.5, at_most=True,
     )  # fmt: skip
-    ratio("posting / Isso posting (req/s)", ours["post"].rps / isso["isso_post"].rps, 2)
-    ratio("voting / Isso voting (req/s)", ours["vote"].rps / isso["isso_vote"].rps, 2)
+    ratio("posting / Isso posting (req/s)", div(ours["post"].rps, isso["isso_post"].rps), 2)
+    ratio("voting / Isso voting (req/s)", div(ours["vote"].rps, isso["isso_vote"].rps), 2)
     ratio("peak resident memory of the Tribune worker (MB)", peak / 1e6, 200, at_most=True)
     print()
     if explain:
