@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request, Response
@@ -71,12 +72,27 @@ def get_viewer(request: Request, session: SessionDep) -> User | None:
         resolved = accounts.resolve_session(session, token=token, policy=request.app.state.session_policy)
         if resolved is not None:
             request.state.viewer = resolved.user
+            request.state.viewer_snapshot = ViewerSnapshot.of(resolved.user)
             # The header shows the unread count on every page of a signed-in reader.
             request.state.unread = notifications.unread_count(session, user=resolved.user)
             request.state.session_id = resolved.auth.id
             if resolved.needs_touch:
                 request.state.touch_session = resolved.auth.id
     return request.state.viewer  # type: ignore[no-any-return]
+
+
+@dataclass(frozen=True)
+class ViewerSnapshot:
+    """What templates need of the signed-in reader, copied while the session is open."""
+
+    id: int
+    username: str
+    role: Role
+
+    @classmethod
+    def of(cls, user: User) -> ViewerSnapshot:
+        assert user.id is not None
+        return cls(id=user.id, username=user.username, role=user.role)
 
 
 def require_user(request: Request, viewer: Annotated[User | None, Depends(get_viewer)]) -> User:
@@ -102,6 +118,8 @@ AdminUser = Annotated[User, Depends(require_role(Role.admin))]
 
 
 def get_article_or_404(slug: str, session: SessionDep, viewer: Viewer) -> Article:
+    if "\x00" in slug:  # no slug has one, and PostgreSQL would refuse to even compare it
+        raise NotFound(_("Article introuvable."))
     return articles.get_article(session, slug=slug, viewer=viewer)
 
 
@@ -165,6 +183,7 @@ def begin_session(request: Request, session: Session, user: User) -> str:
     token = accounts.start_session(session, user=user, user_agent=request.headers.get("user-agent"))
     request.state.session_id = token_digest(token)
     request.state.viewer = user
+    request.state.viewer_snapshot = ViewerSnapshot.of(user)
     return token
 
 

@@ -96,7 +96,9 @@ def _template_globals(request: Request) -> dict[str, Any]:
 
     return {
         "request": request,
-        "viewer": getattr(request.state, "viewer", None),
+        # A snapshot, not the ORM row: an error page is rendered after the request's transaction has
+        # rolled back and its session closed, when the row can no longer load its attributes.
+        "viewer": getattr(request.state, "viewer_snapshot", None),
         "csrf_token": csrf_token(request),
         "locale": request.state.locale,
         "url_for": request.url_for,
