@@ -112,8 +112,18 @@ def handle_database_unavailable(request: Request, exc: sqlalchemy.exc.Operationa
     )
 
 
+def handle_nul_in_text(request: Request, exc: sqlalchemy.exc.DataError) -> Response:
+    """PostgreSQL refuses NUL in text, and psycopg says so before sending the query. Input that carries
+    one (a path, a name, a note) is malformed: a 400, and nothing was written. Any other DataError is a
+    bug and stays a 500."""
+    if "NUL (0x00)" not in str(exc.orig):
+        raise exc
+    return error_response(request, 400, _("Caractère nul refusé dans la requête."))
+
+
 def exception_handlers() -> dict[Any, Handler]:
     return {
+        sqlalchemy.exc.DataError: handle_nul_in_text,
         DomainError: handle_domain_error,
         RequestValidationError: handle_validation_error,
         StarletteHTTPException: handle_http_exception,

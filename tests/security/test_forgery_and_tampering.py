@@ -340,3 +340,28 @@ def test_a_sql_looking_sort_or_cursor_is_a_4xx(client: TestClient, session: Sess
     base = f"/api/v1/articles/{article.slug}/comments"
     assert client.get(base, params={"sort": "id; DROP TABLE comment"}).status_code == 422
     assert client.get(base, params={"cursor": "' OR 1=1 --"}).status_code == 400
+
+
+def test_a_nul_in_a_login_name_is_a_4xx_on_every_database(client: TestClient) -> None:
+    response = client.post("/api/v1/auth/login", json={"username": "adm\u0000in", "password": "whatever"})
+    assert 400 <= response.status_code < 500
+
+
+def test_a_nul_in_a_report_note_is_never_a_server_error(client: TestClient, session: Session) -> None:
+    target = make_comment(session)
+    token = login(client, make_user(session))
+    response = client.post(
+        f"/api/v1/comments/{target.id}/reports",
+        json={"reason": "spam", "note": "voir\u0000ici"},
+        headers={"X-CSRF-Token": token},
+    )
+    assert 400 <= response.status_code < 500 or response.status_code == 201
+
+
+def test_a_nul_in_a_moderation_username_is_a_4xx_on_every_database(
+    client: TestClient, session: Session
+) -> None:
+    from app.models import Role
+
+    login(client, make_user(session, role=Role.moderator))
+    assert client.get("/moderation/users/ab%00cd").status_code in (400, 404)
