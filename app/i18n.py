@@ -82,7 +82,7 @@ def negotiate(accept_language: str | None, default: str = SOURCE_LOCALE) -> str:
             except ValueError:
                 quality = 0.0
         choices.append((quality, tag.strip().lower().split("-")[0]))
-    for _quality, lang in sorted(choices, key=lambda c: -c[0]):
-        if lang in LOCALES:
+    for quality, lang in sorted(choices, key=lambda c: -c[0]):
+        if quality > 0 and lang in LOCALES:  # q=0 means "not this one"
             return lang
     return default

@@ -138,6 +138,23 @@ def test_article_page_follows_accept_language(client: TestClient, session: Sessi
     assert '<html lang="fr">' in client.get("/articles/langues").text
 
 
+@pytest.mark.parametrize(
+    ("header", "expected"),
+    [
+        ("en-US,en;q=0.9", "en"),
+        ("de-DE, en;q=0.5, fr;q=0.4", "en"),
+        ("fr-CA, en;q=0.8", "fr"),
+        ("en;q=0, fr;q=0.1", "fr"),
+        ("en;q=0", "fr"),
+        ("de, *;q=0.5", "fr"),
+        ("en;q=abc", "fr"),
+        ("", "fr"),
+    ],
+)
+def test_accept_language_negotiation(header: str, expected: str) -> None:
+    assert i18n.negotiate(header) == expected
+
+
 def test_python_messages_are_translated_too(client: TestClient) -> None:
     response = client.get("/articles/nope", headers={"Accept-Language": "en"})
     assert response.status_code == 404
