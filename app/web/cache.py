@@ -17,6 +17,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from app.db import make_engine
 from app.security import sign
 from app.services.cache import RenderCache, article_state, comments_key, page_key, thread_key
 
@@ -35,6 +36,10 @@ class AnonymousCacheMiddleware:
         self.engine = engine
         self.secret = secret
         self.inline = engine.dialect.name == "sqlite"
+        if self.inline:
+            # Its own engine: the event loop must never wait for a connection of the routes' pool
+            # (the routes' threads give theirs back through the loop itself).
+            self.engine = make_engine(engine.url.render_as_string(hide_password=False))
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["method"] == "GET" and len(self.cache):
