@@ -34,7 +34,7 @@ messages: $(STAMP)
 		--project Tribune --copyright-holder "Tribune" -o $(POT) .
 	@for l in $(LOCALES); do \
 		if [ -f $(CATALOGUES)/$$l/LC_MESSAGES/messages.po ]; then \
-			$(BIN)/pybabel -q update --no-wrap --ignore-obsolete -i $(POT) -d $(CATALOGUES) -l $$l || exit 1; \
+			$(BIN)/pybabel -q update --no-wrap --ignore-obsolete --ignore-pot-creation-date -i $(POT) -d $(CATALOGUES) -l $$l || exit 1; \
 		else \
 			$(BIN)/pybabel -q init --no-wrap -i $(POT) -d $(CATALOGUES) -l $$l || exit 1; \
 		fi; \

@@ -28,7 +28,7 @@ def fill(path: Path) -> int:
             message.flags.discard("fuzzy")
             changed += 1
     with path.open("wb") as f:
-        write_po(f, catalog, width=0, sort_by_file=True, ignore_obsolete=True)
+        write_po(f, catalog, width=0, ignore_obsolete=True)  # in the order `pybabel update` left
     return changed
 
 
