@@ -448,7 +448,7 @@ def list_top_level(
         .where(
             Comment.article_id == article.id,
             col(Comment.parent_id).is_(None),
-            _visible_clause(viewer, by_status=False),
+            _visible_clause(viewer),
         )
         .order_by(*_order(sort))
         .limit(limit + 1)
