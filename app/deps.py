@@ -120,8 +120,6 @@ AdminUser = Annotated[User, Depends(require_role(Role.admin))]
 def get_article_or_404(slug: str, session: SessionDep, viewer: Viewer) -> Article:
     if "\x00" in slug:  # no slug has one, and PostgreSQL would refuse to even compare it
         raise NotFound(_("Article introuvable."))
-    if "\x00" in slug:  # no slug has one, and PostgreSQL would refuse to even compare it
-        raise NotFound(_("Article introuvable."))
     return articles.get_article(session, slug=slug, viewer=viewer)
 
 
