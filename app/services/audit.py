@@ -34,3 +34,9 @@ def record(
     session.add(entry)
     session.flush()
     return entry
+
+
+def excerpt(text: str, limit: int = 120) -> str:
+    """A one-line start of a comment, to name it in the log."""
+    flat = " ".join(text.split())
+    return flat[:limit] + ("…" if len(flat) > limit else "")

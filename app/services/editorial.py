@@ -70,7 +70,7 @@ def feature(
         action="feature",
         target_type="comment",
         target_id=comment.id,
-        target_label=_excerpt(comment),
+        target_label=audit.excerpt(comment.body_markdown),
         note=note,
     )
     if not was_featured:
@@ -95,7 +95,7 @@ def unfeature(session: Session, *, editor: User, comment: Comment) -> None:
         action="unfeature",
         target_type="comment",
         target_id=comment.id,
-        target_label=_excerpt(comment),
+        target_label=audit.excerpt(comment.body_markdown),
     )
 
 
@@ -124,11 +124,6 @@ def reorder_featured(session: Session, *, editor: User, article: Article, ids: l
         target_label=article.title,
         note="reorder: " + ",".join(map(str, ids)),
     )
-
-
-def _excerpt(comment: Comment) -> str:
-    text = " ".join(comment.body_markdown.split())
-    return text[:120] + ("…" if len(text) > 120 else "")
 
 
 # Articles ------------------------------------------------------------------------------------------

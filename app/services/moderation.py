@@ -326,7 +326,7 @@ def approve(session: Session, *, moderator: User, comment: Comment, note: str | 
         action="approve",
         target_type="comment",
         target_id=comment.id,
-        target_label=_excerpt(comment),
+        target_label=audit.excerpt(comment.body_markdown),
         note=note,
     )
     if was_pending:
@@ -364,7 +364,7 @@ def reject(
         action="reject",
         target_type="comment",
         target_id=comment.id,
-        target_label=_excerpt(comment),
+        target_label=audit.excerpt(comment.body_markdown),
         reason=reason.value,
         note=comment.rejection_note,
     )
@@ -415,11 +415,6 @@ def decide_many(
         decide(session, moderator=moderator, comment=comment, action=action, reason=reason, note=note)
         done += 1
     return done
-
-
-def _excerpt(comment: Comment) -> str:
-    text = " ".join(comment.body_markdown.split())
-    return text[:120] + ("…" if len(text) > 120 else "")
 
 
 # Sanctions ----------------------------------------------------------------------------------------
