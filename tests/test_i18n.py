@@ -18,14 +18,14 @@ from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po
 from fastapi.testclient import TestClient
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from app import i18n
 from app.middleware import LOCALE_COOKIE
 from app.models import User
 from app.templating import make_environment
 from tests.conftest import ClientFor
-from tests.factories import make_article, make_user, page_csrf
+from tests.factories import PASSWORD, make_article, make_user, page_csrf
 
 ROOT = Path(__file__).resolve().parent.parent
 CATALOGUES = ROOT / "app" / "translations"
@@ -222,6 +222,52 @@ def test_switcher_remembers_the_choice_on_the_account(client_for: ClientFor, ses
     assert response.status_code == 303
     assert session.get(User, user.id).locale == "en"  # type: ignore[union-attr]
     assert '<html lang="en">' in browser.get("/").text
+
+
+def test_signing_in_on_a_new_browser_brings_back_the_saved_language(
+    client: TestClient, session: Session
+) -> None:
+    user = make_user(session, locale="en")
+    token = page_csrf(client, "/login")  # a fresh browser: no language cookie, French by default
+    response = client.post(
+        "/login",
+        data={"username": user.username, "password": PASSWORD, "csrf_token": token},
+        headers={"Accept-Language": "fr"},
+    )
+    assert response.status_code == 303
+    html = client.get("/", headers={"Accept-Language": "fr"}).text
+    assert '<html lang="en">' in html
+    assert "Sign out" in html
+
+
+def test_signing_in_without_a_saved_language_keeps_the_browsers(client: TestClient, session: Session) -> None:
+    user = make_user(session)
+    token = page_csrf(client, "/login")
+    response = client.post(
+        "/login", data={"username": user.username, "password": PASSWORD, "csrf_token": token}
+    )
+    assert response.status_code == 303
+    assert LOCALE_COOKIE not in response.headers.get("set-cookie", "")
+    assert '<html lang="en">' in client.get("/", headers={"Accept-Language": "en"}).text
+
+
+def test_a_language_picked_before_registering_is_saved_on_the_account(
+    client: TestClient, session: Session
+) -> None:
+    token = page_csrf(client, "/register")
+    client.post("/lang", data={"lang": "en", "next": "/register", "csrf_token": token})
+    response = client.post(
+        "/register",
+        data={
+            "username": "anglophone",
+            "email": "en@example.org",
+            "password": "motdepasse",
+            "csrf_token": token,
+        },
+    )
+    assert response.status_code == 303
+    user = session.exec(select(User).where(User.username == "anglophone")).one()
+    assert user.locale == "en"
 
 
 # Dates and numbers -------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 
+from app import i18n
 from app.deps import (
     LimiterDep,
     SessionDep,
@@ -23,6 +24,7 @@ from app.models.schemas import UserCreate
 from app.services import accounts
 from app.templating import render
 from app.web.common import field_errors, safe_next, see_other
+from app.web.lang import chosen_language, remember_language
 
 router = APIRouter()
 
@@ -70,6 +72,9 @@ def register(
             errors=exc.fields or {"form": str(exc)},
             next=safe_next(next),
         )
+    # A language picked with the switcher before registering becomes the account's: it follows the
+    # reader to the next browser they sign in on.
+    user.locale = chosen_language(request)
     response = see_other(request, safe_next(next))
     set_session_cookie(response, begin_session(request, session, user), settings)
     return response
@@ -111,6 +116,9 @@ def login(
         )
     response = see_other(request, safe_next(next))
     set_session_cookie(response, begin_session(request, session, user), settings)
+    if user.locale and user.locale in i18n.LOCALES:
+        # The language saved on the account wins on a new browser: the next page is in it.
+        remember_language(response, user.locale, settings)
     return response
 
 

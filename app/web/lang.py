@@ -9,6 +9,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
 from app import i18n
+from app.config import Settings
 from app.deps import SessionDep, SettingsDep, Viewer
 from app.errors import BadRequest
 from app.i18n import _
@@ -35,6 +36,12 @@ def set_language(
         viewer.locale = lang
         session.add(viewer)
     response = see_other(request, safe_next(next))
+    remember_language(response, lang, settings)
+    return response
+
+
+def remember_language(response: Response, lang: str, settings: Settings) -> None:
+    """Keep the language in this browser's cookie: the middleware reads it on every later request."""
     response.set_cookie(
         LOCALE_COOKIE,
         lang,
@@ -44,4 +51,9 @@ def set_language(
         samesite="lax",
         secure=settings.https,
     )
-    return response
+
+
+def chosen_language(request: Request) -> str | None:
+    """The language this browser picked with the switcher (its cookie), if any: not Accept-Language."""
+    lang = request.cookies.get(LOCALE_COOKIE)
+    return lang if lang in i18n.LOCALES else None
