@@ -62,6 +62,20 @@ def session_scope(
             raise
 
 
+def finish(session: Session, *, commit: bool) -> None:
+    """End a request's session: commit (or roll back) and give the connection back to the pool."""
+    try:
+        if commit:
+            session.commit()
+        else:
+            session.rollback()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
 class SQLiteWriteGate:
     """On SQLite, one writing request at a time per process, queued in the event loop.
 

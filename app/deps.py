@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Annotated
 
+import sqlalchemy as sa
 from fastapi import Depends, Request, Response
 from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
 
 from app.config import Settings
-from app.db import session_scope
+from app.db import finish, writer
 from app.errors import NotFound, PermissionDenied, Unauthorized
 from app.i18n import _
 from app.models import Article, Comment, Role, User
@@ -37,11 +39,31 @@ def get_rules(request: Request) -> Rules:
     return rules
 
 
-def get_session(request: Request) -> Iterator[Session]:
-    # One request, one transaction. Writing requests begin as writers (BEGIN IMMEDIATE on SQLite).
-    # Events queued by services go out through the app's broker once the transaction commits.
+async def get_session(request: Request) -> AsyncIterator[Session]:
+    """One request, one transaction. Writing requests begin as writers (BEGIN IMMEDIATE on SQLite).
+    Events queued by services go out through the app's broker once the transaction commits.
+
+    async, so that opening (which does no I/O: the transaction begins at the first statement) costs no
+    thread-pool hop; the commit or rollback, which does, runs in the pool, and only if a transaction
+    was begun."""
+    engine = request.app.state.engine
     info = {BROKER_KEY: request.app.state.broker}
-    yield from session_scope(request.app.state.engine, write=request.method in UNSAFE_METHODS, info=info)
+    session = Session(
+        writer(engine) if request.method in UNSAFE_METHODS else engine, expire_on_commit=False, info=info
+    )
+    try:
+        yield session
+    except BaseException:
+        await _finish(session, commit=False)
+        raise
+    await _finish(session, commit=True)
+
+
+async def _finish(session: Session, *, commit: bool) -> None:
+    if session.in_transaction() or session.new or session.dirty or session.deleted:
+        await run_in_threadpool(finish, session, commit=commit)
+    else:
+        session.close()  # nothing was read or written: no I/O, no hop
 
 
 def get_limiter(request: Request) -> Limiter:
@@ -61,24 +83,54 @@ RulesDep = Annotated[Rules, Depends(get_rules)]
 LimiterDep = Annotated[Limiter, Depends(get_limiter)]
 
 
-def get_viewer(request: Request, session: SessionDep) -> User | None:
+def get_actor(request: Request, session: SessionDep) -> accounts.Actor | None:
+    """Who is asking, from the session cookie: one statement, no ORM (every request runs this)."""
+    if hasattr(request.state, "actor"):
+        actor: accounts.Actor | None = request.state.actor
+        return actor
+    request.state.actor = None
+    token = request.cookies.get(SESSION_COOKIE)
+    if token and len(token) < 200:
+        found = accounts.resolve_actor(session, token=token, policy=request.app.state.session_policy)
+        if found is not None:
+            request.state.actor = found
+            request.state.viewer_snapshot = ViewerSnapshot(
+                id=found.id, username=found.username, role=found.role
+            )
+            if not request.url.path.startswith("/api/"):
+                # The header of every page shows a signed-in reader's unread count.
+                request.state.unread = notifications.unread_count(session, user=found)
+            if found.needs_touch:
+                request.state.touch_session = found.session_id
+    return request.state.actor  # type: ignore[no-any-return]
+
+
+ActorDep = Annotated[accounts.Actor | None, Depends(get_actor)]
+
+
+def identify_for_page(request: Request) -> None:
+    """Who is reading an error page refused before any dependency ran (a bad CSRF token, an unknown
+    address): its header still shows the signed-in reader. A short read of its own; sync, for the
+    error handlers, which run in the thread pool."""
+    if hasattr(request.state, "actor") or SESSION_COOKIE not in request.cookies:
+        return
+    try:
+        with Session(request.app.state.engine) as session:
+            get_actor(request, session)
+    except sa.exc.SQLAlchemyError:  # the error being shown may be the database itself
+        request.state.actor = None
+
+
+def get_viewer(request: Request, session: SessionDep, actor: ActorDep) -> User | None:
+    """The signed-in reader's User row, for routes and services that need the ORM object."""
     if hasattr(request.state, "viewer"):
         viewer: User | None = request.state.viewer
         return viewer
-    request.state.viewer = None
-    request.state.session_id = None
-    token = request.cookies.get(SESSION_COOKIE)
-    if token and len(token) < 200:
-        resolved = accounts.resolve_session(session, token=token, policy=request.app.state.session_policy)
-        if resolved is not None:
-            request.state.viewer = resolved.user
-            request.state.viewer_snapshot = ViewerSnapshot.of(resolved.user)
-            # The header shows the unread count on every page of a signed-in reader.
-            request.state.unread = notifications.unread_count(session, user=resolved.user)
-            request.state.session_id = resolved.auth.id
-            if resolved.needs_touch:
-                request.state.touch_session = resolved.auth.id
-    return request.state.viewer  # type: ignore[no-any-return]
+    user = session.get(User, actor.id) if actor is not None else None
+    if user is not None:
+        accounts.refresh_status(user)
+    request.state.viewer = user
+    return user
 
 
 @dataclass(frozen=True)
@@ -101,6 +153,13 @@ def require_user(request: Request, viewer: Annotated[User | None, Depends(get_vi
     return viewer
 
 
+async def require_actor(actor: ActorDep) -> accounts.Actor:
+    # async: no thread-pool hop for a check that does no I/O (the actor is already read).
+    if actor is None:
+        raise Unauthorized(_("Connectez-vous pour continuer."))
+    return actor
+
+
 def require_role(role: Role) -> Callable[[User], User]:
     def dependency(user: Annotated[User, Depends(require_user)]) -> User:
         if not user.role.at_least(role):
@@ -112,6 +171,7 @@ def require_role(role: Role) -> Callable[[User], User]:
 
 Viewer = Annotated[User | None, Depends(get_viewer)]
 CurrentUser = Annotated[User, Depends(require_user)]
+CurrentActor = Annotated[accounts.Actor, Depends(require_actor)]
 ModeratorUser = Annotated[User, Depends(require_role(Role.moderator))]
 EditorUser = Annotated[User, Depends(require_role(Role.editor))]
 AdminUser = Annotated[User, Depends(require_role(Role.admin))]
@@ -123,11 +183,18 @@ def get_article_or_404(slug: str, session: SessionDep, viewer: Viewer) -> Articl
     return articles.get_article(session, slug=slug, viewer=viewer)
 
 
-def get_comment_or_404(comment_id: str, session: SessionDep, viewer: Viewer) -> Comment:
+async def parse_comment_id(comment_id: str) -> int:
     # Taken as text so that an absurd id ("99999999999999999999", "abc") is a plain 404.
     if not comment_id.isdigit() or len(comment_id) > 10:
         raise NotFound(_("Commentaire introuvable."))
-    return comments.get_comment(session, comment_id=int(comment_id), viewer=viewer)
+    return int(comment_id)
+
+
+CommentId = Annotated[int, Depends(parse_comment_id)]
+
+
+def get_comment_or_404(comment_id: CommentId, session: SessionDep, viewer: Viewer) -> Comment:
+    return comments.get_comment(session, comment_id=comment_id, viewer=viewer)
 
 
 ArticleDep = Annotated[Article, Depends(get_article_or_404)]
@@ -138,17 +205,23 @@ CommentDep = Annotated[Comment, Depends(get_comment_or_404)]
 
 
 def csrf_token(request: Request) -> str:
-    """The token pages and API clients send back: bound to the server-side session when signed in,
-    else to the visitor's anonymous cookie (so the login and registration forms are covered too)."""
+    """The token pages and API clients send back: bound to the session cookie when there is one, else
+    to the visitor's anonymous cookie (so the login and registration forms are covered too)."""
     secret = request.app.state.secret_key
-    session_id = getattr(request.state, "session_id", None)
+    if hasattr(request.state, "session_id"):  # a session begun or ended by this very request
+        session_id = request.state.session_id
+    else:
+        # Bound to the cookie as sent, valid or not: checking a token needs no database, and a stale
+        # cookie gets the same token on the form's page and on its submission.
+        cookie = request.cookies.get(SESSION_COOKIE)
+        session_id = token_digest(cookie) if cookie and len(cookie) < 200 else None
     if session_id:
         return sign(secret, "csrf-session", session_id)
     anon = request.state.anon_id
     return sign(secret, "csrf-anon", anon)
 
 
-async def check_csrf(request: Request, viewer: Viewer) -> None:
+async def check_csrf(request: Request) -> None:
     if request.method not in UNSAFE_METHODS:
         return
     origin = request.headers.get("origin")
@@ -182,6 +255,7 @@ def begin_session(request: Request, session: Session, user: User) -> str:
         accounts.end_session(session, token=old)
     token = accounts.start_session(session, user=user, user_agent=request.headers.get("user-agent"))
     request.state.session_id = token_digest(token)
+    request.state.actor = None  # the new session's reader is the User below, not an actor read earlier
     request.state.viewer = user
     request.state.viewer_snapshot = ViewerSnapshot.of(user)
     return token

@@ -14,6 +14,7 @@ from fastapi.responses import RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.api.common import json_response
+from app.deps import identify_for_page
 from app.errors import ERROR_KINDS, DomainError, TooManyRequests, Unauthorized
 from app.i18n import _
 from app.templating import is_htmx, render
@@ -46,6 +47,7 @@ def error_response(
     if is_htmx(request):
         merged = {"HX-Retarget": "#alerts", "HX-Reswap": "innerHTML", **(headers or {})}
         return render(request, "errors/_alert.html", status_code=status, headers=merged, message=message)
+    identify_for_page(request)
     return render(
         request, "errors/page.html", status_code=status, headers=headers, message=message, status=status
     )

@@ -441,7 +441,7 @@ end
     return post, vote
 
 
-def run_isso(size: int) -> dict[str, Result]:
+def run_isso(size: int, only: tuple[str, ...] = ()) -> dict[str, Result]:
     python = install_isso()
     db = RUN / "isso.db"
     port = free_port()
@@ -487,6 +487,11 @@ enabled = false
             wait_http(f"{base}/info", timeout=300)
 
         post, vote = isso_scripts(size)
+        if only:  # bench/writes.py: the write scenarios alone
+            return {
+                "isso_post": scenario("Isso: post a comment", f"{base}/", script=post, settle=drain),
+                "isso_vote": scenario("Isso: vote", f"{base}/", script=vote, settle=drain),
+            }
         results = {
             # One sync worker serves one request at a time: a few connections give its rate without a
             # backlog that would spill into the next measurement.
@@ -520,7 +525,7 @@ def run_hello(name: str = "bare FastAPI hello") -> Result:
         stop(proc)
 
 
-def run_tribune(data: TribuneData) -> tuple[dict[str, Result], int]:
+def run_tribune(data: TribuneData, only: tuple[str, ...] = ()) -> tuple[dict[str, Result], int]:
     port = free_port()
     env = {
         "TRIBUNE_DATABASE_URL": data.url,
@@ -540,7 +545,6 @@ def run_tribune(data: TribuneData) -> tuple[dict[str, Result], int]:
     SERVER_PID[:] = [proc.pid]
     sampler = RssSampler(proc.pid)
     sampler.start()
-    small, mid, large = (data.debates[s] for s in sorted(data.debates))
     signed = cookie_script("signed_in.lua", data.creds[0].cookie)
     moderator = cookie_script("moderator.lua", data.moderator.cookie)
     results: dict[str, Result] = {}
@@ -554,6 +558,13 @@ def run_tribune(data: TribuneData) -> tuple[dict[str, Result], int]:
 
     try:
         settle()
+        if only:  # bench/writes.py: the write scenarios alone
+            small = data.debates[min(data.debates)]
+            return {
+                "post": measure("post a comment (API)", base, script=tribune_post_script(data, small.slug)),
+                "vote": measure("vote (API)", base, script=tribune_vote_script(data)),
+            }, sampler.peak
+        small, mid, large = (data.debates[s] for s in sorted(data.debates))
         page = f"{base}/articles/{small.slug}"
         results["page_1k"] = measure("article page, 1,000 debate (anonymous)", page)
         results["page_1k_signed"] = measure("article page, 1,000 debate (signed in)", page, script=signed)

@@ -4,7 +4,16 @@ from fastapi import APIRouter, Response
 
 from app.api.common import json_response
 from app.api.schemas import CommentOut, VoteOut, comment_out
-from app.deps import CommentDep, CurrentUser, LimiterDep, RulesDep, SessionDep, Viewer
+from app.deps import (
+    CommentDep,
+    CommentId,
+    CurrentActor,
+    CurrentUser,
+    LimiterDep,
+    RulesDep,
+    SessionDep,
+    Viewer,
+)
 from app.models.schemas import CommentUpdate, ReportCreate, VoteRequest
 from app.services import comments, moderation, votes
 
@@ -36,9 +45,9 @@ def delete_comment(session: SessionDep, user: CurrentUser, comment: CommentDep) 
 
 
 @router.put("/{comment_id}/vote", response_model=VoteOut)
-def put_vote(session: SessionDep, user: CurrentUser, comment: CommentDep, data: VoteRequest) -> Response:
+def put_vote(session: SessionDep, actor: CurrentActor, comment_id: CommentId, data: VoteRequest) -> Response:
     """Set your vote: 1 up, -1 down, 0 withdraws."""
-    result = votes.set_vote(session, voter=user, comment=comment, value=data.value)
+    result = votes.set_vote(session, voter=actor, comment_id=comment_id, value=data.value)
     return json_response(
         {"upvotes": result.upvotes, "downvotes": result.downvotes, "my_vote": result.my_vote}
     )

@@ -30,7 +30,7 @@ from app.models import (
 )
 from app.models.schemas import CommentCreate, CommentUpdate
 from app.services import events, notifications, screening
-from app.services.accounts import ensure_can_write
+from app.services.accounts import Actor, ensure_can_write
 from app.services.ratelimit import Limiter
 from app.services.rendering import render_comment
 from app.services.rules import DEFAULT_RULES, Rules
@@ -86,7 +86,7 @@ class Page:
     next_cursor: str | None
 
 
-def is_staff(user: User | None, role: Role = Role.moderator) -> bool:
+def is_staff(user: User | Actor | None, role: Role = Role.moderator) -> bool:
     return user is not None and user.role.at_least(role)
 
 
@@ -335,10 +335,14 @@ def count_removal(session: Session, *, comment: Comment) -> None:
     _counters(session, comment=comment, published=-1, top_level=-int(comment.parent_id is None))
 
 
+_BUMP = (
+    sa.update(ARTICLE).where(ARTICLE.c.id == sa.bindparam("article_id")).values(version=ARTICLE.c.version + 1)
+)
+
+
 def bump_version(session: Session, article_id: int) -> None:
-    session.execute(
-        sa.update(ARTICLE).where(ARTICLE.c.id == article_id).values(version=ARTICLE.c.version + 1)
-    )
+    """Every change a page shows moves the article's version: cached renders of it are then stale."""
+    session.connection().execute(_BUMP, {"article_id": article_id})
     expire_loaded(session, Article, article_id, ["version"])
 
 

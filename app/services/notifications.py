@@ -9,6 +9,7 @@ from sqlmodel import Session, col, func, select
 
 from app.models import Comment, Notification, User, utcnow
 from app.services import events
+from app.services.accounts import Actor
 
 KINDS = ("reply", "featured", "approved", "rejected")
 
@@ -42,14 +43,17 @@ def notify(
     return note
 
 
-def unread_count(session: Session, *, user: User) -> int:
-    return int(
-        session.exec(
-            select(func.count())
-            .select_from(Notification)
-            .where(Notification.user_id == user.id, col(Notification.read_at).is_(None))
-        ).one()
-    )
+NOTIFICATION = Notification.__table__  # type: ignore[attr-defined]
+# Prebuilt and run on the connection: every page of a signed-in reader shows this count.
+_UNREAD = (
+    sa.select(func.count())
+    .select_from(NOTIFICATION)
+    .where(NOTIFICATION.c.user_id == sa.bindparam("user_id"), NOTIFICATION.c.read_at.is_(None))
+)
+
+
+def unread_count(session: Session, *, user: User | Actor) -> int:
+    return int(session.connection().execute(_UNREAD, {"user_id": user.id}).scalar_one())
 
 
 def list_for(

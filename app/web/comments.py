@@ -8,7 +8,17 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 
-from app.deps import ArticleDep, CommentDep, CurrentUser, LimiterDep, RulesDep, SessionDep, Viewer
+from app.deps import (
+    ArticleDep,
+    CommentDep,
+    CommentId,
+    CurrentActor,
+    CurrentUser,
+    LimiterDep,
+    RulesDep,
+    SessionDep,
+    Viewer,
+)
 from app.errors import DomainError, NotFound
 from app.i18n import _
 from app.models import Article, Reason, Stance, utcnow
@@ -247,24 +257,27 @@ def delete_comment(request: Request, session: SessionDep, user: CurrentUser, com
 def vote(
     request: Request,
     session: SessionDep,
-    user: CurrentUser,
-    comment: CommentDep,
+    actor: CurrentActor,
+    comment_id: CommentId,
     direction: Annotated[str, Form(max_length=10)] = "",
 ) -> Response:
     if direction not in ("up", "down"):
         raise DomainError(_("Vote inconnu : « up » ou « down »."))
-    result = votes.toggle_vote(session, voter=user, comment=comment, direction=1 if direction == "up" else -1)
+    result = votes.toggle_vote(
+        session, voter=actor, comment_id=comment_id, direction=1 if direction == "up" else -1
+    )
     if is_htmx(request):
         return render(
             request,
             "comments/_votes.html",
-            comment_id=comment.id,
+            comment_id=comment_id,
             upvotes=result.upvotes,
             downvotes=result.downvotes,
             my_vote=result.my_vote,
             can_vote=True,
         )
-    return see_other(request, article_url(comment.article, f"comment-{comment.id}"))
+    comment = comments.get_comment(session, comment_id=comment_id, viewer=None)
+    return see_other(request, article_url(comment.article, f"comment-{comment_id}"))
 
 
 def _reasons() -> list[tuple[str, str]]:

@@ -33,8 +33,8 @@ def active_reader(session: Session) -> tuple[User, dict[str, object]]:
     comments.edit_comment(session, user=reader, comment=mine, data=CommentUpdate(body="Mon avis corrigé."))
     theirs = make_comment(session, article=article, author=other)
     make_comment(session, parent=mine, author=other, body="Une réponse.")  # notifies the reader
-    votes.set_vote(session, voter=reader, comment=theirs, value=1)
-    votes.set_vote(session, voter=other, comment=mine, value=-1)
+    votes.set_vote(session, voter=reader, comment_id=theirs.id, value=1)
+    votes.set_vote(session, voter=other, comment_id=mine.id, value=-1)
     articles.set_stance(session, user=reader, article=article, stance=Stance.against)
     moderation.report(session, reporter=reader, comment=theirs, reason=Reason.spam)
     start_session(session, user=reader, user_agent="Firefox de test")

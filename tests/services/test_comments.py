@@ -205,9 +205,9 @@ def test_pending_comment_is_seen_by_its_author_only(session: Session) -> None:
 def _vote(session: Session, comment_id: int, ups: int, downs: int) -> None:
     comment = comments.get_comment(session, comment_id=comment_id, viewer=None)
     for _ in range(ups):
-        votes.set_vote(session, voter=make_user(session), comment=comment, value=1)
+        votes.set_vote(session, voter=make_user(session), comment_id=comment.id, value=1)
     for _ in range(downs):
-        votes.set_vote(session, voter=make_user(session), comment=comment, value=-1)
+        votes.set_vote(session, voter=make_user(session), comment_id=comment.id, value=-1)
 
 
 def test_sort_orders(session: Session) -> None:

@@ -101,7 +101,7 @@ def test_closing_a_debate_refuses_posts_votes_reports_and_stances(session: Sessi
     with pytest.raises(PermissionDenied):
         make_comment(session, article=comment.article)
     with pytest.raises(PermissionDenied):
-        votes.set_vote(session, voter=reader, comment=comment, value=1)
+        votes.set_vote(session, voter=reader, comment_id=comment.id, value=1)
     with pytest.raises(PermissionDenied):
         moderation.report(session, reporter=reader, comment=comment, reason=moderation.Reason.spam)
     with pytest.raises(PermissionDenied):
@@ -113,7 +113,7 @@ def test_the_debate_view_splits_by_stance_featured_first(session: Session) -> No
     editor, article = make_user(session, role=Role.editor), make_article(session)
     strong_for = make_comment(session, article=article, stance=Stance.for_)
     for _ in range(3):
-        votes.set_vote(session, voter=make_user(session), comment=strong_for, value=1)
+        votes.set_vote(session, voter=make_user(session), comment_id=strong_for.id, value=1)
     featured_for = make_comment(session, article=article, stance=Stance.for_)
     editorial.feature(session, editor=editor, comment=featured_for)
     against = make_comment(session, article=article, stance=Stance.against)

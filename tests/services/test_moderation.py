@@ -169,7 +169,7 @@ def test_suspended_reader_cannot_post_vote_or_report_and_is_told_until_when(sess
             session, author=reader, article=target.article, data=CommentCreate(body="x", stance="for")
         )
     with pytest.raises(PermissionDenied, match="insultes"):
-        votes.set_vote(session, voter=reader, comment=target, value=1)
+        votes.set_vote(session, voter=reader, comment_id=target.id, value=1)
     with pytest.raises(PermissionDenied):
         moderation.report(session, reporter=reader, comment=target, reason=Reason.spam)
 

@@ -17,27 +17,33 @@ from tests.factories import make_article, make_comment, make_user
 
 def test_same_arrow_again_withdraws_and_the_other_switches(session: Session) -> None:
     comment, voter = make_comment(session), make_user(session)
-    assert votes.toggle_vote(session, voter=voter, comment=comment, direction=1) == votes.VoteResult(1, 0, 1)
-    assert votes.toggle_vote(session, voter=voter, comment=comment, direction=1) == votes.VoteResult(0, 0, 0)
-    assert votes.toggle_vote(session, voter=voter, comment=comment, direction=1) == votes.VoteResult(1, 0, 1)
-    assert votes.toggle_vote(session, voter=voter, comment=comment, direction=-1) == votes.VoteResult(
+    assert votes.toggle_vote(session, voter=voter, comment_id=comment.id, direction=1) == votes.VoteResult(
+        1, 0, 1
+    )
+    assert votes.toggle_vote(session, voter=voter, comment_id=comment.id, direction=1) == votes.VoteResult(
+        0, 0, 0
+    )
+    assert votes.toggle_vote(session, voter=voter, comment_id=comment.id, direction=1) == votes.VoteResult(
+        1, 0, 1
+    )
+    assert votes.toggle_vote(session, voter=voter, comment_id=comment.id, direction=-1) == votes.VoteResult(
         0, 1, -1
     )
 
 
 def test_set_vote_is_idempotent_and_zero_withdraws(session: Session) -> None:
     comment, voter = make_comment(session), make_user(session)
-    votes.set_vote(session, voter=voter, comment=comment, value=1)
-    assert votes.set_vote(session, voter=voter, comment=comment, value=1) == votes.VoteResult(1, 0, 1)
-    assert votes.set_vote(session, voter=voter, comment=comment, value=0) == votes.VoteResult(0, 0, 0)
-    assert votes.set_vote(session, voter=voter, comment=comment, value=0) == votes.VoteResult(0, 0, 0)
+    votes.set_vote(session, voter=voter, comment_id=comment.id, value=1)
+    assert votes.set_vote(session, voter=voter, comment_id=comment.id, value=1) == votes.VoteResult(1, 0, 1)
+    assert votes.set_vote(session, voter=voter, comment_id=comment.id, value=0) == votes.VoteResult(0, 0, 0)
+    assert votes.set_vote(session, voter=voter, comment_id=comment.id, value=0) == votes.VoteResult(0, 0, 0)
 
 
 def test_no_vote_on_ones_own_comment(session: Session) -> None:
     author = make_user(session)
     comment = make_comment(session, author=author)
     with pytest.raises(PermissionDenied):
-        votes.set_vote(session, voter=author, comment=comment, value=1)
+        votes.set_vote(session, voter=author, comment_id=comment.id, value=1)
 
 
 def test_no_vote_on_a_closed_debate(session: Session) -> None:
@@ -45,7 +51,7 @@ def test_no_vote_on_a_closed_debate(session: Session) -> None:
     comment.article.comments_open = False
     session.flush()
     with pytest.raises(PermissionDenied):
-        votes.set_vote(session, voter=make_user(session), comment=comment, value=1)
+        votes.set_vote(session, voter=make_user(session), comment_id=comment.id, value=1)
 
 
 def test_no_vote_on_a_deleted_comment(session: Session) -> None:
@@ -53,14 +59,14 @@ def test_no_vote_on_a_deleted_comment(session: Session) -> None:
     comment.status = CommentStatus.deleted
     session.flush()
     with pytest.raises(NotFound):
-        votes.set_vote(session, voter=make_user(session), comment=comment, value=1)
+        votes.set_vote(session, voter=make_user(session), comment_id=comment.id, value=1)
 
 
 def test_votes_move_the_ranking_score(session: Session) -> None:
     comment = make_comment(session)
     for _ in range(3):
-        votes.set_vote(session, voter=make_user(session), comment=comment, value=1)
-    votes.set_vote(session, voter=make_user(session), comment=comment, value=-1)
+        votes.set_vote(session, voter=make_user(session), comment_id=comment.id, value=1)
+    votes.set_vote(session, voter=make_user(session), comment_id=comment.id, value=-1)
     session.refresh(comment)
     assert comment.score_best == pytest.approx(wilson_lower_bound(3, 1))
     assert comment.score_controversy > 0
@@ -106,7 +112,7 @@ def _vote_job(engine: Engine, voter_id: int, comment_id: int, value: int) -> Cal
             comment = session.get(Comment, comment_id)
             assert voter is not None
             assert comment is not None
-            votes.set_vote(session, voter=voter, comment=comment, value=value)
+            votes.set_vote(session, voter=voter, comment_id=comment.id, value=value)
 
     return job
 

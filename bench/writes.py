@@ -1,0 +1,38 @@
+"""`make bench-writes`: posting and voting only, Tribune beside Isso, in about two minutes.
+
+The same seed, scripts and servers as `bench/run.py` (a 1,000-comment debate, 200 signed-in readers,
+one worker each, wrk on 127.0.0.1), for work on the write path without the whole bench.
+BENCH_ISSO=0 skips the peer; BENCH_SECONDS and BENCH_RUNS as in run.py.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench import run  # noqa: E402
+
+
+def main() -> int:
+    shutil.rmtree(run.RUN, ignore_errors=True)
+    run.RUN.mkdir(parents=True)
+    (run.RUN / "instance").mkdir()
+    data = run.seed_tribune(f"sqlite:///{run.RUN / 'tribune.db'}", sizes=(1000,))
+    ours = run.run_tribune(data, only=("post", "vote"))[0]
+    isso = run.run_isso(1000, only=("isso_post", "isso_vote")) if os.environ.get("BENCH_ISSO") != "0" else {}
+    print()
+    for result in [*ours.values(), *isso.values()]:
+        print(f"  {result.name:<30} {result.rps:>9.1f} req/s  p50 {result.p50:7.2f} ms  "
+              f"CPU {result.cpu_ms:5.2f} ms/req  errors {result.errors}")  # fmt: skip
+    if isso:
+        print(f"  posting / Isso: {ours['post'].rps / isso['isso_post'].rps:.2f}   "
+              f"voting / Isso: {ours['vote'].rps / isso['isso_vote'].rps:.2f}   (targets ≥ 2)")  # fmt: skip
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
