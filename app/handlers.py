@@ -89,7 +89,9 @@ def handle_validation_error(request: Request, exc: RequestValidationError) -> Re
             fields.setdefault(_field_name(tuple(error.get("loc", ()))), _("Champ obligatoire."))
         else:
             fields.setdefault(_field_name(tuple(error.get("loc", ()))), _message(error))
-    detail = "; ".join(f"{name} : {message}" for name, message in fields.items())
+    detail = "; ".join(
+        _("{name} : {message}").format(name=name, message=message) for name, message in fields.items()
+    )
     return error_response(
         request, 422, _("Données invalides — {detail}").format(detail=detail), fields=fields
     )

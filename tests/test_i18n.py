@@ -9,10 +9,12 @@ must come with its translation (run `make messages`, then translate what it repo
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+from babel.dates import format_date
 from babel.messages.catalog import Catalog
 from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
@@ -22,10 +24,11 @@ from sqlmodel import Session, select
 
 from app import i18n
 from app.middleware import LOCALE_COOKIE
-from app.models import User
+from app.models import Reason, Role, User, utcnow
+from app.services import editorial, moderation
 from app.templating import make_environment
 from tests.conftest import ClientFor
-from tests.factories import PASSWORD, make_article, make_user, page_csrf
+from tests.factories import PASSWORD, make_article, make_comment, make_user, page_csrf
 
 ROOT = Path(__file__).resolve().parent.parent
 CATALOGUES = ROOT / "app" / "translations"
@@ -268,6 +271,109 @@ def test_a_language_picked_before_registering_is_saved_on_the_account(
     assert response.status_code == 303
     user = session.exec(select(User).where(User.username == "anglophone")).one()
     assert user.locale == "en"
+
+
+# Staff pages in English: words, not codes ------------------------------------------------------
+
+
+class _VisibleText(HTMLParser):
+    """The text a reader sees: text nodes outside <script> and <style>, whitespace collapsed."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.nodes: list[str] = []
+        self._hidden = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self._hidden += tag in ("script", "style")
+
+    def handle_endtag(self, tag: str) -> None:
+        self._hidden -= tag in ("script", "style")
+
+    def handle_data(self, data: str) -> None:
+        if not self._hidden and data.strip():
+            self.nodes.append(" ".join(data.split()))
+
+
+def _visible_text(html: str) -> list[str]:
+    parser = _VisibleText()
+    parser.feed(html)
+    return parser.nodes
+
+
+# What the log, the queues and a reader's record store (decisions, sanctions, roles, statuses). Shown raw,
+# a code starts its text node ("approve", "— suspend by…", "(published) — …"); compound ones show anywhere.
+RAW_CODE = re.compile(
+    r"^[\s—(]*(approve|reject|feature|unfeature|suspend|ban|lift|active|suspended|banned|reader|moderator"
+    r"|editor|pending|published|rejected|deleted|reported|approved|spam|harassment)\b"
+    r"|\b(role_change|article_[a-z]+|word_add|word_remove)\b"
+)
+
+
+def test_english_staff_pages_show_labels_not_codes_nor_french_spacing(
+    client_for: ClientFor, session: Session
+) -> None:
+    admin = make_user(session, username="chef", role=Role.admin)
+    moderator = make_user(session, username="vigie", role=Role.moderator)
+    author = make_user(session, username="auteur")
+    article = make_article(session)
+    parent = make_comment(session, article=article, author=author, body="Le message parent")
+    reported = make_comment(session, parent=parent, author=author, body="Une réponse signalée")
+    rejected = make_comment(session, article=article, author=author, body="Un message refusé")
+    held = make_comment(session, article=article, author=make_user(session, approved_count=0), body="Retenu")
+    moderation.report(session, reporter=make_user(session), comment=reported, reason=Reason.spam, note="pub")
+    moderation.reject(
+        session, moderator=moderator, comment=rejected, reason=Reason.harassment, note="Trop vif"
+    )
+    moderation.approve(session, moderator=moderator, comment=held)
+    moderation.sanction(
+        session,
+        moderator=moderator,
+        user=author,
+        action="suspend",
+        reason="Insultes",
+        until=utcnow() + timedelta(days=1),
+    )
+    editorial.set_role(session, admin=admin, user=make_user(session, username="promue"), role=Role.editor)
+
+    browser = client_for(admin)
+    browser.headers["Accept-Language"] = "en"
+    pages = {
+        path: _visible_text(browser.get(path).text)
+        for path in (
+            "/moderation/log",
+            "/moderation/reported",
+            "/moderation/rejected",
+            "/moderation/users/auteur",
+        )
+    }
+    for path, nodes in pages.items():
+        for node in nodes:
+            if node.startswith("Keyboard:"):  # "a to approve, r to reject": English words, meant so
+                continue
+            assert not RAW_CODE.search(node), f"{path}: raw code in {node!r}"
+            assert not re.search(r"[ \xa0\u202f][:;?!]", node), f"{path}: French spacing in {node!r}"
+            assert "«" not in node, f"{path}: French quotes in {node!r}"
+    log = pages["/moderation/log"]
+    assert {"Approval", "Rejection", "Suspension", "Role change"} <= set(log)
+    assert "— Reader → Editor" in log
+    assert "In reply to auteur:" in pages["/moderation/reported"]
+    assert f"Suspension ({format_date(utcnow(), 'd MMM y', locale='en')})" in pages["/moderation/reported"]
+    assert "Rejected: Harassment — Trop vif" in pages["/moderation/rejected"]
+    record = pages["/moderation/users/auteur"]
+    assert "Reader" in record
+    assert any(node.startswith("Suspended until ") for node in record)
+    assert any(node.startswith("— Suspension by vigie: Insultes") for node in record)
+
+
+def test_french_staff_pages_keep_the_french_spacing(client_for: ClientFor, session: Session) -> None:
+    moderator = make_user(session, role=Role.moderator)
+    comment = make_comment(session, body="Un message refusé")
+    moderation.reject(
+        session, moderator=moderator, comment=comment, reason=Reason.harassment, note="Trop vif"
+    )
+    nodes = _visible_text(client_for(moderator).get("/moderation/rejected").text)
+    assert "Refusé : Harcèlement — Trop vif" in nodes
 
 
 # Dates and numbers -------------------------------------------------------------------------------

@@ -55,6 +55,113 @@ def reason_label(reason: Reason | str | None) -> str:
         return str(reason)
 
 
+# Labels for the codes the staff pages show: the log, the queues and a reader's record store codes
+# (approve, suspended, moderator...); a page shows the reader's words. An unknown code shows as itself.
+
+LOG_ACTIONS = (
+    "approve",
+    "reject",
+    "feature",
+    "unfeature",
+    "suspend",
+    "ban",
+    "lift",
+    "role_change",
+    "article_create",
+    "article_update",
+    "article_publish",
+    "article_unpublish",
+    "article_close",
+    "article_open",
+    "word_add",
+    "word_remove",
+)
+
+
+def action_label(action: str) -> str:
+    labels = {
+        "approve": _("Approbation"),
+        "reject": _("Refus"),
+        "feature": _("Mise en avant"),
+        "unfeature": _("Fin de mise en avant"),
+        "suspend": _("Suspension"),
+        "ban": _("Bannissement"),
+        "lift": _("Levée de sanction"),
+        "role_change": _("Changement de rôle"),
+        "article_create": _("Création d’article"),
+        "article_update": _("Modification d’article"),
+        "article_publish": _("Publication d’article"),
+        "article_unpublish": _("Dépublication d’article"),
+        "article_close": _("Fermeture du débat"),
+        "article_open": _("Ouverture du débat"),
+        "word_add": _("Ajout à la liste de mots"),
+        "word_remove": _("Retrait de la liste de mots"),
+    }
+    return labels.get(action, action)
+
+
+def role_label(role: Role | str) -> str:
+    labels = {
+        Role.reader: _("Lecteur"),
+        Role.moderator: _("Modérateur"),
+        Role.editor: _("Rédacteur"),
+        Role.admin: _("Administrateur"),
+    }
+    try:
+        return labels[Role(role)]
+    except ValueError:
+        return str(role)
+
+
+def user_status_label(status: UserStatus | str) -> str:
+    labels = {
+        UserStatus.active: _("Actif"),
+        UserStatus.suspended: _("Suspendu"),
+        UserStatus.banned: _("Banni"),
+    }
+    try:
+        return labels[UserStatus(status)]
+    except ValueError:
+        return str(status)
+
+
+def comment_status_label(status: CommentStatus | str) -> str:
+    labels = {
+        CommentStatus.pending: _("En attente"),
+        CommentStatus.published: _("Publié"),
+        CommentStatus.rejected: _("Refusé"),
+        CommentStatus.deleted: _("Supprimé"),
+    }
+    try:
+        return labels[CommentStatus(status)]
+    except ValueError:
+        return str(status)
+
+
+def queue_label(queue: Queue | str) -> str:
+    labels = {
+        Queue.pending: _("En attente"),
+        Queue.reported: _("Signalés"),
+        Queue.rejected: _("Refusés"),
+        Queue.approved: _("Approuvés"),
+    }
+    try:
+        return labels[Queue(queue)]
+    except ValueError:
+        return str(queue)
+
+
+def log_note(entry: ModerationAction) -> str:
+    """The note of a log entry; a role change's "reader → moderator" is told with the roles' names."""
+    note = entry.note or ""
+    if entry.action == "role_change":
+        old, arrow, new = note.partition(" → ")
+        roles = {r.value for r in Role}
+        if arrow and old in roles and new in roles:
+            return f"{role_label(old)} → {role_label(new)}"
+    return note
+
+
 # Word rules ------------------------------------------------------------------------------------
 
 

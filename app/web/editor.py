@@ -11,7 +11,7 @@ from app.deps import CommentDep, SessionDep, require_role
 from app.errors import DomainError, Invalid, NotFound
 from app.i18n import _
 from app.models import Role, User
-from app.services import accounts, articles, editorial
+from app.services import accounts, articles, editorial, moderation
 from app.services.rendering import render_article
 from app.templating import is_htmx, render
 from app.web.common import see_other
@@ -287,7 +287,7 @@ def users(
         "editor/users.html",
         users=editorial.list_users(session, query=q),
         q=q or "",
-        roles=[r.value for r in Role],
+        roles=[(r.value, moderation.role_label(r)) for r in Role],
         errors={},
     )
 

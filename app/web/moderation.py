@@ -34,6 +34,13 @@ def _context() -> dict[str, object]:
     return {
         "reasons": [(r.value, moderation.reason_label(r)) for r in Reason],
         "reason_label": moderation.reason_label,
+        "action_label": moderation.action_label,
+        "role_label": moderation.role_label,
+        "user_status_label": moderation.user_status_label,
+        "comment_status_label": moderation.comment_status_label,
+        "queue_label": moderation.queue_label,
+        "log_note": moderation.log_note,
+        "log_actions": moderation.LOG_ACTIONS,
     }
 
 
@@ -207,7 +214,7 @@ def decide(
             "moderation/_decided.html",
             comment=comment,
             action=action,
-            reason_label=moderation.reason_label,
+            **_context(),
         )
     return see_other(request, f"/moderation/{moderation.parse_queue(queue).value}")
 
