@@ -17,6 +17,33 @@ class Comment(SQLModel, table=True):
         sa.Index("ix_comment_article_best", "article_id", "parent_id", "score_best", "id"),
         sa.Index("ix_comment_article_controversy", "article_id", "parent_id", "score_controversy", "id"),
         sa.Index("ix_comment_article_id", "article_id", "parent_id", "id"),
+        # The same three orders for PostgreSQL, whose planner takes `parent_id IS NULL` as a filter, not as
+        # an equality that fixes parent_id: through the indexes above it read every top-level reaction
+        # of the debate and sorted them. Partial indexes leave parent_id out of the key, so a page walks
+        # the index in order (backwards for the DESC sorts) and stops after `limit` rows.
+        sa.Index(
+            "ix_comment_top_best",
+            "article_id",
+            "score_best",
+            "id",
+            postgresql_where=sa.text("parent_id IS NULL"),
+            sqlite_where=sa.text("parent_id IS NULL"),
+        ),
+        sa.Index(
+            "ix_comment_top_controversy",
+            "article_id",
+            "score_controversy",
+            "id",
+            postgresql_where=sa.text("parent_id IS NULL"),
+            sqlite_where=sa.text("parent_id IS NULL"),
+        ),
+        sa.Index(
+            "ix_comment_top_id",
+            "article_id",
+            "id",
+            postgresql_where=sa.text("parent_id IS NULL"),
+            sqlite_where=sa.text("parent_id IS NULL"),
+        ),
         sa.Index("ix_comment_parent", "parent_id", "id"),
         sa.Index("ix_comment_root", "root_id", "depth"),
         sa.Index("ix_comment_author", "author_id", "id"),

@@ -1,6 +1,6 @@
 """EXPLAIN on PostgreSQL: the queries a debate page issues read the comment table through indexes,
-never a sequential scan, on a debate large enough for the planner to choose (20,000 comments, ANALYZEd).
-`make bench` prints the same plans on a 100,000-comment debate."""
+never a sequential scan, on a debate large enough for the planner to choose (20,000 comments, ANALYZEd,
+among 100,000). `make bench` prints the same plans on a 100,000-comment debate."""
 
 from __future__ import annotations
 
@@ -26,13 +26,35 @@ def big_debate(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[sa.En
         with engine.begin() as conn:
             authors = seed.insert_users(conn, 300, prefix="auteur")
             seed.seed_debate(conn, slug="petit", size=500, user_ids=authors, bodies=bodies, rendered=rendered)
-            seed.seed_debate(
+            grand = seed.seed_debate(
                 conn, slug="grand", size=20_000, user_ids=authors, bodies=bodies, rendered=rendered
             )
+            # Later debates, as on a forum that goes on: "grand" is a fifth of the table and not its end.
+            # Were it the whole table, walking pk_comment and filtering would be as cheap for newest and
+            # oldest, and the plans would not tell whether the top-level indexes serve.
+            for n in range(4):
+                _copy_debate(conn, grand, slug=f"suite-{n}")
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             conn.exec_driver_sql("ANALYZE")
         yield engine, "grand"
         engine.dispose()
+
+
+def _copy_debate(conn: sa.Connection, source: seed.Seeded, *, slug: str) -> None:
+    """The same comments under a new article, with the ids after every existing one (no votes)."""
+    comment = Comment.__table__  # type: ignore[attr-defined]
+    article_id = seed.insert_article(conn, slug=slug, title=slug)
+    offset = conn.execute(sa.select(sa.func.max(comment.c.id))).scalar_one() - source.first_id + 1
+    shifted = {
+        "id": comment.c.id + offset,
+        "article_id": sa.literal(article_id),
+        "parent_id": comment.c.parent_id + offset,
+        "root_id": comment.c.root_id + offset,
+    }
+    rows = sa.select(*(shifted.get(c.name, c) for c in comment.c)).where(
+        comment.c.article_id == source.article_id
+    )
+    conn.execute(comment.insert().from_select([c.name for c in comment.c], rows))
 
 
 def _page_queries(engine: sa.Engine, slug: str) -> list[tuple[str, str, Any]]:
@@ -78,3 +100,46 @@ def test_no_page_query_scans_the_comment_table(big_debate: tuple[sa.Engine, str]
             if "Seq Scan on comment" in plan:
                 scans[label] = plan
     assert scans == {}
+
+
+# The index each top-level page must walk: in order, so the scan stops once the page is full.
+TOP_LEVEL_INDEX = {
+    "first page best": "ix_comment_top_best",
+    "first page newest": "ix_comment_top_id",
+    "first page oldest": "ix_comment_top_id",
+    "first page controversial": "ix_comment_top_controversy",
+    "next page": "ix_comment_top_controversy",  # the cursor of the last sort, controversial
+    "signed-in page": "ix_comment_top_best",
+}
+
+
+def _nodes(plan: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    yield plan
+    for child in plan.get("Plans", []):
+        yield from _nodes(child)
+
+
+def test_top_level_pages_walk_a_partial_index_and_stop(big_debate: tuple[sa.Engine, str]) -> None:
+    """No Sort of every top-level reaction (6,000 here): the scan under the LIMIT reads about a page."""
+    engine, slug = big_debate
+    tops = {
+        label: (statement, parameters)
+        for label, statement, parameters in _page_queries(engine, slug)
+        if "comment.parent_id IS NULL" in statement and label in TOP_LEVEL_INDEX
+    }
+    assert tops.keys() == TOP_LEVEL_INDEX.keys()
+    wrong = {}
+    with engine.connect() as conn:
+        for label, (statement, parameters) in tops.items():
+            explained = conn.exec_driver_sql("EXPLAIN (ANALYZE, FORMAT JSON) " + statement, parameters)
+            plan = explained.scalar_one()[0]["Plan"]
+            types = [node["Node Type"] for node in _nodes(plan)]
+            scan = next((node for node in _nodes(plan) if "Scan" in node["Node Type"]), {})
+            read = scan.get("Actual Rows", 0) + scan.get("Rows Removed by Filter", 0)
+            if (
+                types != ["Limit", "Index Scan"]
+                or scan.get("Index Name") != TOP_LEVEL_INDEX[label]
+                or not 0 < read <= 100
+            ):
+                wrong[label] = (types, scan.get("Index Name"), read)
+    assert wrong == {}
