@@ -29,12 +29,15 @@ CSRF_FIELD = "csrf_token"
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
-def get_settings(request: Request) -> Settings:
+# Dependencies that only read what is already in memory are async: a sync one costs a thread-pool hop.
+
+
+async def get_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
 
-def get_rules(request: Request) -> Rules:
+async def get_rules(request: Request) -> Rules:
     rules: Rules = request.app.state.rules
     return rules
 
@@ -66,7 +69,7 @@ async def _finish(session: Session, *, commit: bool) -> None:
         session.close()  # nothing was read or written: no I/O, no hop
 
 
-def get_limiter(request: Request) -> Limiter:
+async def get_limiter(request: Request) -> Limiter:
     limiter: Limiter = request.app.state.limiter
     return limiter
 
@@ -147,7 +150,7 @@ class ViewerSnapshot:
         return cls(id=user.id, username=user.username, role=user.role)
 
 
-def require_user(request: Request, viewer: Annotated[User | None, Depends(get_viewer)]) -> User:
+async def require_user(request: Request, viewer: Annotated[User | None, Depends(get_viewer)]) -> User:
     if viewer is None:
         raise Unauthorized(_("Connectez-vous pour continuer."))
     return viewer
@@ -161,7 +164,7 @@ async def require_actor(actor: ActorDep) -> accounts.Actor:
 
 
 def require_role(role: Role) -> Callable[[User], User]:
-    def dependency(user: Annotated[User, Depends(require_user)]) -> User:
+    async def dependency(user: Annotated[User, Depends(require_user)]) -> User:
         if not user.role.at_least(role):
             raise PermissionDenied(_("Cette page est réservée à l’équipe."))
         return user

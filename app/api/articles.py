@@ -16,7 +16,7 @@ from app.api.schemas import (
     article_out,
     comment_out,
 )
-from app.deps import ArticleDep, CurrentUser, LimiterDep, RulesDep, SessionDep, Viewer
+from app.deps import ArticleDep, CurrentActor, CurrentUser, LimiterDep, RulesDep, SessionDep, Viewer
 from app.errors import BadRequest
 from app.i18n import _
 from app.models import CommentStatus
@@ -112,7 +112,7 @@ def list_comments(
 )
 def post_comment(
     session: SessionDep,
-    user: CurrentUser,
+    actor: CurrentActor,
     article: ArticleDep,
     rules: RulesDep,
     limiter: LimiterDep,
@@ -120,11 +120,11 @@ def post_comment(
 ) -> Response:
     """Post a reaction (with a stance) or a reply (with parent_id)."""
     comment = comments.post_comment(
-        session, author=user, article=article, data=data, rules=rules, limiter=limiter
+        session, author=actor, article=article, data=data, rules=rules, limiter=limiter
     )
-    node = comments.Node(comment=comment, author=user)
+    node = comments.Node(comment=comment, author=actor)
     status = 202 if comment.status == CommentStatus.pending else 201
-    return json_response(comment_out(node, slug=article.slug, viewer=user), status)
+    return json_response(comment_out(node, slug=article.slug, viewer=actor), status)
 
 
 @router.get("/articles/{slug}/thread", response_model=ThreadOut)

@@ -168,6 +168,7 @@ class Actor:
     status_reason: str | None
     approved_count: int
     locale: str | None
+    created_at: datetime
     session_id: str
     needs_touch: bool
 
@@ -187,6 +188,7 @@ _ACTOR = (
         USER.c.status_reason,
         USER.c.approved_count,
         USER.c.locale,
+        USER.c.created_at.label("user_created_at"),
     )
     .join(USER, USER.c.id == AUTH.c.user_id)
     .where(AUTH.c.id == sa.bindparam("digest"))
@@ -215,6 +217,7 @@ def resolve_actor(
         status_reason=row.status_reason,
         approved_count=row.approved_count,
         locale=row.locale,
+        created_at=row.user_created_at,
         session_id=row.session_id,
         needs_touch=now - row.last_seen_at > policy.touch_every,
     )

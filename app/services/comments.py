@@ -105,7 +105,7 @@ def _visible_clause(viewer: User | None, *, by_status: bool = True) -> sa.Column
     return sa.or_(public, COMMENT.c.author_id == viewer.id)
 
 
-def is_visible(comment: Comment, viewer: User | None) -> bool:
+def is_visible(comment: Comment | sa.Row[Any], viewer: User | Actor | None) -> bool:
     if viewer is not None and (comment.author_id == viewer.id or is_staff(viewer)):
         return True
     return comment.status in PUBLIC_STATUSES and comment.hidden_at is None
@@ -124,12 +124,28 @@ def get_comment(session: Session, *, comment_id: int, viewer: User | None) -> Co
 
 
 def initial_status(
-    session: Session, *, author: User, article: Article, body: str, rules: Rules
+    session: Session, *, author: User | Actor, article: Article, body: str, rules: Rules
 ) -> CommentStatus:
     """Held (pending) when the article is pre-moderated, the author is not yet trusted, or a hold word
     matches; a block word refuses the comment outright."""
     held = screening.screen(session, author=author, article=article, body=body, rules=rules)
     return CommentStatus.pending if held else CommentStatus.published
+
+
+_REPLY_COUNT = (
+    sa.update(COMMENT)
+    .where(COMMENT.c.id == sa.bindparam("parent"))
+    .values(reply_count=COMMENT.c.reply_count + sa.bindparam("d_replies"))
+)
+_ARTICLE_COUNTS = (
+    sa.update(ARTICLE)
+    .where(ARTICLE.c.id == sa.bindparam("target_article"))
+    .values(
+        comment_count=ARTICLE.c.comment_count + sa.bindparam("d_published"),
+        top_level_count=ARTICLE.c.top_level_count + sa.bindparam("d_top"),
+        version=ARTICLE.c.version + 1,
+    )
+)
 
 
 def _counters(
@@ -138,30 +154,34 @@ def _counters(
     """Move the counters kept on rows with atomic UPDATEs (no read-modify-write race).
     Comment rows are always locked before the article row, in every service, so no two
     transactions wait on each other in a cycle."""
+    conn = session.connection()
     if public and comment.parent_id is not None:
-        session.execute(
-            sa.update(COMMENT)
-            .where(COMMENT.c.id == comment.parent_id)
-            .values(reply_count=COMMENT.c.reply_count + public)
-        )
-    session.execute(
-        sa.update(ARTICLE)
-        .where(ARTICLE.c.id == comment.article_id)
-        .values(
-            comment_count=ARTICLE.c.comment_count + published,
-            top_level_count=ARTICLE.c.top_level_count + top_level,
-            version=ARTICLE.c.version + 1,
-        )
+        conn.execute(_REPLY_COUNT, {"parent": comment.parent_id, "d_replies": public})
+    conn.execute(
+        _ARTICLE_COUNTS,
+        {"target_article": comment.article_id, "d_published": published, "d_top": top_level},
     )
     expire_loaded(session, Article, comment.article_id, ["comment_count", "top_level_count", "version"])
     if public and comment.parent_id is not None:
         expire_loaded(session, Comment, comment.parent_id, ["reply_count"])
 
 
+# What posting a reply needs of its parent, read without loading the row through the ORM.
+_PARENT = sa.select(
+    COMMENT.c.id,
+    COMMENT.c.article_id,
+    COMMENT.c.root_id,
+    COMMENT.c.depth,
+    COMMENT.c.author_id,
+    COMMENT.c.status,
+    COMMENT.c.hidden_at,
+).where(COMMENT.c.id == sa.bindparam("parent"))
+
+
 def post_comment(
     session: Session,
     *,
-    author: User,
+    author: User | Actor,
     article: Article,
     data: CommentCreate,
     rules: Rules = DEFAULT_RULES,
@@ -171,11 +191,11 @@ def post_comment(
     ensure_can_write(author, now=now)
     if not article.comments_open:
         raise PermissionDenied(_("Ce débat est clos : on ne peut plus y réagir."))
-    parent: Comment | None = None
+    parent: Any = None
     if data.parent_id is not None:
         if not 1 <= data.parent_id <= MAX_ID:
             raise Invalid(_("Le message auquel vous répondez n’existe pas."), fields={"parent_id": "unknown"})
-        parent = session.get(Comment, data.parent_id)
+        parent = session.connection().execute(_PARENT, {"parent": data.parent_id}).first()
         if parent is None or not is_visible(parent, author):
             raise Invalid(_("Le message auquel vous répondez n’existe pas."), fields={"parent_id": "unknown"})
         if parent.article_id != article.id:

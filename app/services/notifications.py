@@ -14,33 +14,55 @@ from app.services.accounts import Actor
 KINDS = ("reply", "featured", "approved", "rejected")
 
 
+_INSERT = (
+    sa.insert(Notification.__table__)  # type: ignore[attr-defined]
+    .values(
+        user_id=sa.bindparam("recipient"),
+        kind=sa.bindparam("what"),
+        comment_id=sa.bindparam("about"),
+        actor_id=sa.bindparam("by"),
+        reason=sa.bindparam("why"),
+        message=sa.bindparam("text"),
+        created_at=sa.bindparam("now"),
+    )
+    .returning(Notification.__table__.c.id)  # type: ignore[attr-defined]
+)
+
+
 def notify(
     session: Session,
     *,
     user_id: int | None,
     kind: str,
     comment: Comment | None = None,
-    actor: User | None = None,
+    actor: User | Actor | None = None,
     reason: str | None = None,
     message: str | None = None,
-) -> Notification | None:
-    """Queue a notification in the current transaction. Nobody is notified of their own action."""
+) -> int | None:
+    """Queue a notification in the current transaction and return its id. Nobody is notified of their
+    own action. One prebuilt INSERT: every reply notifies, so this runs on the posting path."""
     if user_id is None or (actor is not None and actor.id == user_id):
         return None
     if kind not in KINDS:
         raise ValueError(kind)
-    note = Notification(
-        user_id=user_id,
-        kind=kind,
-        comment_id=comment.id if comment else None,
-        actor_id=actor.id if actor else None,
-        reason=reason,
-        message=message,
+    note_id = int(
+        session.connection()
+        .execute(
+            _INSERT,
+            {
+                "recipient": user_id,
+                "what": kind,
+                "about": comment.id if comment else None,
+                "by": actor.id if actor else None,
+                "why": reason,
+                "text": message,
+                "now": utcnow(),
+            },
+        )
+        .scalar_one()
     )
-    session.add(note)
-    session.flush()
-    events.emit(session, events.user_channel(user_id), "notification", {"kind": kind, "id": note.id})
-    return note
+    events.emit(session, events.user_channel(user_id), "notification", {"kind": kind, "id": note_id})
+    return note_id
 
 
 NOTIFICATION = Notification.__table__  # type: ignore[attr-defined]

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
 
-from sqlmodel import Session, select
+import sqlalchemy as sa
+from sqlmodel import Session
 
 from app.errors import Invalid
 from app.i18n import _
 from app.models import Article, Role, User, WordEffect, WordRule
+from app.services.accounts import Actor
 from app.services.rules import DEFAULT_RULES, Rules
 
 
@@ -20,10 +23,15 @@ def fold(text: str) -> str:
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
+@functools.lru_cache(maxsize=4096)
 def _pattern(phrase_key: str) -> re.Pattern[str]:
     words = [re.escape(w) for w in phrase_key.split()]
     # Whole words only: a rule for "idiot" does not match "idiotie".
     return re.compile(r"(?<!\w)" + r"\s+".join(words) + r"(?!\w)")
+
+
+WORD_RULE = WordRule.__table__  # type: ignore[attr-defined]
+_RULES = sa.select(WORD_RULE.c.phrase, WORD_RULE.c.phrase_key, WORD_RULE.c.effect)
 
 
 @dataclass
@@ -34,7 +42,8 @@ class WordMatch:
 
 def match_words(session: Session, body: str) -> WordMatch | None:
     """The strongest rule the body matches: a block wins over a hold."""
-    rules = session.exec(select(WordRule)).all()
+    # Every post runs this: the rules are read as plain rows, their patterns compiled once per process.
+    rules = session.connection().execute(_RULES).all()
     if not rules:
         return None
     folded = fold(body)
@@ -48,7 +57,7 @@ def match_words(session: Session, body: str) -> WordMatch | None:
 
 
 def screen(
-    session: Session, *, author: User, article: Article, body: str, rules: Rules = DEFAULT_RULES
+    session: Session, *, author: User | Actor, article: Article, body: str, rules: Rules = DEFAULT_RULES
 ) -> bool:
     """Refuse a blocked body; return True when the comment must wait for a moderator."""
     found = match_words(session, body)
