@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import secrets
 from functools import cached_property
 from pathlib import Path
@@ -27,6 +28,10 @@ class Settings(BaseSettings):
     https: bool = False
     api_docs: bool = False
     trusted_proxies: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    # /metrics: with a token, it answers only `Authorization: Bearer <token>`; without one, only
+    # clients whose address (through trusted proxies) is in these networks: loopback by default.
+    metrics_token: str | None = None
+    metrics_networks: Annotated[list[str], NoDecode] = Field(default_factory=lambda: ["127.0.0.0/8", "::1"])
 
     edit_window_minutes: int = 15
     trust_threshold: int = 1
@@ -46,11 +51,18 @@ class Settings(BaseSettings):
     duplicate_comment_seconds: int = 300  # the same body again within this is refused
     reports_per_day: int = 20
 
-    @field_validator("trusted_proxies", mode="before")
+    @field_validator("trusted_proxies", "metrics_networks", mode="before")
     @classmethod
     def _split_list(cls, value: object) -> object:
         if isinstance(value, str):
             return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("metrics_networks")
+    @classmethod
+    def _valid_networks(cls, value: list[str]) -> list[str]:
+        for network in value:
+            ipaddress.ip_network(network, strict=False)  # a typo fails at start, not at each scrape
         return value
 
     @cached_property

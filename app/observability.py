@@ -1,4 +1,4 @@
-"""Operations: request ids, JSON logs, and Prometheus metrics at /metrics.
+"""Operations: request ids, JSON logs, and Prometheus metrics at /metrics (loopback or a token only).
 
 Everything on the hot path is a dict update and a bisect in the event loop's thread; the
 exposition text is built only when /metrics is scraped. Metrics are per process: with
@@ -7,6 +7,8 @@ exposition text is built only when /metrics is scraped. Metrics are per process:
 
 from __future__ import annotations
 
+import hmac
+import ipaddress
 import logging
 import os
 import re
@@ -16,6 +18,7 @@ from bisect import bisect_left
 from collections import defaultdict
 from contextvars import ContextVar
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 import orjson
@@ -23,6 +26,8 @@ import sqlalchemy as sa
 from fastapi import APIRouter, Request
 from fastapi.responses import PlainTextResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from app.services.ratelimit import Network, client_address, parse_networks
 
 REQUEST_ID_HEADER = b"x-request-id"
 _VALID_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
@@ -274,8 +279,62 @@ def queue_sizes(engine: sa.Engine) -> dict[str, int]:
         return {"pending": int(pending)}
 
 
+# Headers a proxy adds: a request that carries one came through a proxy, and its client may be anyone.
+FORWARDING_HEADERS = ("x-forwarded-for", "forwarded", "x-real-ip")
+Address = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+
+def _ip(value: str | None, *, unmap: bool = True) -> Address | None:
+    try:
+        address = ipaddress.ip_address(value or "")
+    except ValueError:
+        return None  # TestClient's "testclient", a Unix socket...: not an address we can vouch for
+    if unmap and isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
+        return address.ipv4_mapped  # ::ffff:127.0.0.1 from a dual-stack listener
+    return address
+
+
+@lru_cache(maxsize=8)
+def _networks(values: tuple[str, ...]) -> tuple[Network, ...]:
+    return parse_networks(values)
+
+
+def metrics_refusal(request: Request) -> PlainTextResponse | None:
+    """None when this request may read the metrics, else the answer to give it. With
+    TRIBUNE_METRICS_TOKEN set, only that bearer token opens them. Without it, only a client in
+    TRIBUNE_METRICS_NETWORKS (loopback by default), its address found as the abuse limits find it:
+    forwarding headers count only from a trusted proxy, and a forwarded request from any other
+    peer is refused (a proxy on this machine would otherwise make every visitor look local)."""
+    settings = request.app.state.settings
+    if settings.metrics_token:
+        scheme, _sep, given = request.headers.get("authorization", "").partition(" ")
+        if scheme.lower() == "bearer" and hmac.compare_digest(
+            given.strip().encode(), settings.metrics_token.encode()
+        ):
+            return None
+        return PlainTextResponse(
+            "Unauthorized\n", status_code=401, headers={"WWW-Authenticate": 'Bearer realm="metrics"'}
+        )
+    trusted: tuple[Network, ...] = request.app.state.trusted_proxies
+    peer = request.client.host if request.client else None
+    peer_ip = _ip(peer, unmap=False)  # trusted as client_address trusts it, or its answer is not ours
+    forwarded_for = request.headers.getlist("x-forwarded-for")
+    if any(name in request.headers for name in FORWARDING_HEADERS) and (
+        peer_ip is None or not forwarded_for or not any(peer_ip in net for net in trusted)
+    ):
+        return PlainTextResponse("Forbidden\n", status_code=403)
+    address = _ip(client_address(peer, forwarded_for, trusted))
+    allowed = _networks(tuple(settings.metrics_networks))
+    if address is None or not any(address in net for net in allowed):
+        return PlainTextResponse("Forbidden\n", status_code=403)
+    return None
+
+
 @router.get("/metrics", name="metrics")
 def metrics(request: Request) -> PlainTextResponse:
+    refusal = metrics_refusal(request)
+    if refusal is not None:
+        return refusal
     state = request.app.state
     try:
         queues = queue_sizes(state.engine)
