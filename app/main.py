@@ -10,7 +10,7 @@ from fastapi import FastAPI, Request
 from fastapi.staticfiles import StaticFiles
 
 from app.config import Settings
-from app.db import SQLiteWriteGate, is_sqlite, make_engine
+from app.db import ConnectionGate, SQLiteWriteGate, is_sqlite, make_engine
 from app.handlers import exception_handlers
 from app.middleware import TribuneMiddleware
 from app.observability import Metrics, ObservabilityMiddleware
@@ -82,8 +82,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         engine=app.state.engine,
         secret=app.state.secret_key,
     )
+    app.add_middleware(ConnectionGate)
     if is_sqlite(settings.effective_database_url):
-        app.add_middleware(SQLiteWriteGate)
+        app.add_middleware(SQLiteWriteGate)  # outside the connection gate: a queued writer holds no slot
     app.add_middleware(TribuneMiddleware, https=settings.https, default_locale=settings.default_locale)
     # Outermost: request ids, timing and counts cover every answer, 413s included.
     app.add_middleware(ObservabilityMiddleware, metrics=app.state.metrics)
