@@ -24,13 +24,9 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         engine = sa.create_engine(url, pool_pre_ping=True, pool_size=POOL_SIZE, max_overflow=0, **kwargs)
         return engine
 
-    engine = sa.create_engine(
-        url,
-        connect_args={"check_same_thread": False, "timeout": 30},
-        pool_size=POOL_SIZE,
-        max_overflow=0,
-        **kwargs,
-    )
+    in_memory = sa.make_url(url).database in (None, "", ":memory:")
+    pool = {} if in_memory else {"pool_size": POOL_SIZE, "max_overflow": 0}  # one shared connection in memory
+    engine = sa.create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, **pool, **kwargs)
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:

@@ -7,9 +7,10 @@ from app.api.common import ERROR_RESPONSES
 from app.deps import CsrfChecked
 
 router = APIRouter(prefix="/api/v1", dependencies=[CsrfChecked], responses=ERROR_RESPONSES)
-router.include_router(auth.router)
+# Routes are matched in order, one by one: the busiest (reading, posting, voting) come first.
 router.include_router(articles.router)
 router.include_router(comments.router)
+router.include_router(auth.router)
 router.include_router(moderation.router)
 router.include_router(editor.router)
 router.include_router(editor.admin_router)

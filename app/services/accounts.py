@@ -14,6 +14,7 @@ from app.models import AuthSession, Role, User, UserStatus, utcnow
 from app.models.schemas import MAX_PASSWORD, MIN_PASSWORD, UserCreate
 from app.security import hash_password, new_token, token_digest, verify_password
 from app.services.ratelimit import Limiter
+from app.services.sql import Prepared
 
 
 @dataclass(frozen=True)
@@ -175,7 +176,7 @@ class Actor:
 
 USER = User.__table__  # type: ignore[attr-defined]
 AUTH = AuthSession.__table__  # type: ignore[attr-defined]
-_ACTOR = (
+_ACTOR = Prepared(
     sa.select(
         AUTH.c.id.label("session_id"),
         AUTH.c.created_at,
@@ -200,7 +201,7 @@ def resolve_actor(
 ) -> Actor | None:
     """Who holds this session token, if the session is alive and the account not banned."""
     now = now or utcnow()
-    row = session.connection().execute(_ACTOR, {"digest": token_digest(token)}).first()
+    row = _ACTOR.first(session, {"digest": token_digest(token)})
     if row is None or not _alive(row.created_at, row.last_seen_at, now=now, policy=policy):
         return None
     if row.status == UserStatus.banned:

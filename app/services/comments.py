@@ -34,7 +34,7 @@ from app.services.accounts import Actor, ensure_can_write
 from app.services.ratelimit import Limiter
 from app.services.rendering import render_comment
 from app.services.rules import DEFAULT_RULES, Rules
-from app.services.sql import expire_loaded
+from app.services.sql import Prepared, expire_loaded
 
 MAX_ID = 2**31 - 1
 COMMENT = Comment.__table__  # type: ignore[attr-defined]
@@ -132,12 +132,12 @@ def initial_status(
     return CommentStatus.pending if held else CommentStatus.published
 
 
-_REPLY_COUNT = (
+_REPLY_COUNT = Prepared(
     sa.update(COMMENT)
     .where(COMMENT.c.id == sa.bindparam("parent"))
     .values(reply_count=COMMENT.c.reply_count + sa.bindparam("d_replies"))
 )
-_ARTICLE_COUNTS = (
+_ARTICLE_COUNTS = Prepared(
     sa.update(ARTICLE)
     .where(ARTICLE.c.id == sa.bindparam("target_article"))
     .values(
@@ -154,12 +154,10 @@ def _counters(
     """Move the counters kept on rows with atomic UPDATEs (no read-modify-write race).
     Comment rows are always locked before the article row, in every service, so no two
     transactions wait on each other in a cycle."""
-    conn = session.connection()
     if public and comment.parent_id is not None:
-        conn.execute(_REPLY_COUNT, {"parent": comment.parent_id, "d_replies": public})
-    conn.execute(
-        _ARTICLE_COUNTS,
-        {"target_article": comment.article_id, "d_published": published, "d_top": top_level},
+        _REPLY_COUNT.run(session, {"parent": comment.parent_id, "d_replies": public})
+    _ARTICLE_COUNTS.run(
+        session, {"target_article": comment.article_id, "d_published": published, "d_top": top_level}
     )
     expire_loaded(session, Article, comment.article_id, ["comment_count", "top_level_count", "version"])
     if public and comment.parent_id is not None:
@@ -167,15 +165,17 @@ def _counters(
 
 
 # What posting a reply needs of its parent, read without loading the row through the ORM.
-_PARENT = sa.select(
-    COMMENT.c.id,
-    COMMENT.c.article_id,
-    COMMENT.c.root_id,
-    COMMENT.c.depth,
-    COMMENT.c.author_id,
-    COMMENT.c.status,
-    COMMENT.c.hidden_at,
-).where(COMMENT.c.id == sa.bindparam("parent"))
+_PARENT = Prepared(
+    sa.select(
+        COMMENT.c.id,
+        COMMENT.c.article_id,
+        COMMENT.c.root_id,
+        COMMENT.c.depth,
+        COMMENT.c.author_id,
+        COMMENT.c.status,
+        COMMENT.c.hidden_at,
+    ).where(COMMENT.c.id == sa.bindparam("parent"))
+)
 
 
 def post_comment(
@@ -195,7 +195,7 @@ def post_comment(
     if data.parent_id is not None:
         if not 1 <= data.parent_id <= MAX_ID:
             raise Invalid(_("Le message auquel vous répondez n’existe pas."), fields={"parent_id": "unknown"})
-        parent = session.connection().execute(_PARENT, {"parent": data.parent_id}).first()
+        parent = _PARENT.first(session, {"parent": data.parent_id})
         if parent is None or not is_visible(parent, author):
             raise Invalid(_("Le message auquel vous répondez n’existe pas."), fields={"parent_id": "unknown"})
         if parent.article_id != article.id:
@@ -355,14 +355,14 @@ def count_removal(session: Session, *, comment: Comment) -> None:
     _counters(session, comment=comment, published=-1, top_level=-int(comment.parent_id is None))
 
 
-_BUMP = (
+_BUMP = Prepared(
     sa.update(ARTICLE).where(ARTICLE.c.id == sa.bindparam("article_id")).values(version=ARTICLE.c.version + 1)
 )
 
 
 def bump_version(session: Session, article_id: int) -> None:
     """Every change a page shows moves the article's version: cached renders of it are then stale."""
-    session.connection().execute(_BUMP, {"article_id": article_id})
+    _BUMP.run(session, {"article_id": article_id})
     expire_loaded(session, Article, article_id, ["version"])
 
 

@@ -10,11 +10,12 @@ from sqlmodel import Session, col, func, select
 from app.models import Comment, Notification, User, utcnow
 from app.services import events
 from app.services.accounts import Actor
+from app.services.sql import Prepared
 
 KINDS = ("reply", "featured", "approved", "rejected")
 
 
-_INSERT = (
+_INSERT = Prepared(
     sa.insert(Notification.__table__)  # type: ignore[attr-defined]
     .values(
         user_id=sa.bindparam("recipient"),
@@ -46,9 +47,8 @@ def notify(
     if kind not in KINDS:
         raise ValueError(kind)
     note_id = int(
-        session.connection()
-        .execute(
-            _INSERT,
+        _INSERT.scalar(
+            session,
             {
                 "recipient": user_id,
                 "what": kind,
@@ -59,7 +59,6 @@ def notify(
                 "now": utcnow(),
             },
         )
-        .scalar_one()
     )
     events.emit(session, events.user_channel(user_id), "notification", {"kind": kind, "id": note_id})
     return note_id
@@ -67,7 +66,7 @@ def notify(
 
 NOTIFICATION = Notification.__table__  # type: ignore[attr-defined]
 # Prebuilt and run on the connection: every page of a signed-in reader shows this count.
-_UNREAD = (
+_UNREAD = Prepared(
     sa.select(func.count())
     .select_from(NOTIFICATION)
     .where(NOTIFICATION.c.user_id == sa.bindparam("user_id"), NOTIFICATION.c.read_at.is_(None))
@@ -75,7 +74,7 @@ _UNREAD = (
 
 
 def unread_count(session: Session, *, user: User | Actor) -> int:
-    return int(session.connection().execute(_UNREAD, {"user_id": user.id}).scalar_one())
+    return int(_UNREAD.scalar(session, {"user_id": user.id}))
 
 
 def list_for(

@@ -15,6 +15,7 @@ from app.i18n import _
 from app.models import Article, Role, User, WordEffect, WordRule
 from app.services.accounts import Actor
 from app.services.rules import DEFAULT_RULES, Rules
+from app.services.sql import Prepared
 
 
 def fold(text: str) -> str:
@@ -31,7 +32,7 @@ def _pattern(phrase_key: str) -> re.Pattern[str]:
 
 
 WORD_RULE = WordRule.__table__  # type: ignore[attr-defined]
-_RULES = sa.select(WORD_RULE.c.phrase, WORD_RULE.c.phrase_key, WORD_RULE.c.effect)
+_RULES = Prepared(sa.select(WORD_RULE.c.phrase, WORD_RULE.c.phrase_key, WORD_RULE.c.effect))
 
 
 @dataclass
@@ -43,7 +44,7 @@ class WordMatch:
 def match_words(session: Session, body: str) -> WordMatch | None:
     """The strongest rule the body matches: a block wins over a hold."""
     # Every post runs this: the rules are read as plain rows, their patterns compiled once per process.
-    rules = session.connection().execute(_RULES).all()
+    rules = _RULES.rows(session)
     if not rules:
         return None
     folded = fold(body)

@@ -18,7 +18,7 @@ from app.services import events
 from app.services.accounts import Actor, ensure_can_write
 from app.services.comments import PUBLIC_STATUSES, bump_version, is_staff
 from app.services.ranking import controversy, wilson_lower_bound
-from app.services.sql import expire_loaded, insert_ignore
+from app.services.sql import Prepared, expire_loaded, insert_ignore
 
 VOTE = CommentVote.__table__  # type: ignore[attr-defined]
 COMMENT = Comment.__table__  # type: ignore[attr-defined]
@@ -26,7 +26,7 @@ ARTICLE = Article.__table__  # type: ignore[attr-defined]
 
 Voter = User | Actor
 
-_TARGET = (
+_TARGET = Prepared(
     sa.select(
         COMMENT.c.author_id,
         COMMENT.c.article_id,
@@ -39,12 +39,12 @@ _TARGET = (
 )
 # Bound as voter and target: an UPDATE or INSERT keeps the column names for its own parameters.
 _MINE = sa.and_(VOTE.c.user_id == sa.bindparam("voter"), VOTE.c.comment_id == sa.bindparam("target"))
-_CURRENT = sa.select(VOTE.c.value).where(_MINE)
+_CURRENT = Prepared(sa.select(VOTE.c.value).where(_MINE))
 # Later changes lock the row (PostgreSQL) or run under BEGIN IMMEDIATE (SQLite).
-_CURRENT_LOCKED = _CURRENT.with_for_update()
-_DELETE = sa.delete(VOTE).where(_MINE)
-_CHANGE = sa.update(VOTE).where(_MINE).values(value=sa.bindparam("new_value"))
-_TALLY = (
+_CURRENT_LOCKED = Prepared(sa.select(VOTE.c.value).where(_MINE).with_for_update())
+_DELETE = Prepared(sa.delete(VOTE).where(_MINE))
+_CHANGE = Prepared(sa.update(VOTE).where(_MINE).values(value=sa.bindparam("new_value")))
+_TALLY = Prepared(
     sa.update(COMMENT)
     .where(COMMENT.c.id == sa.bindparam("comment_id"))
     .values(
@@ -53,19 +53,21 @@ _TALLY = (
     )
     .returning(COMMENT.c.upvotes, COMMENT.c.downvotes)
 )
-_SCORES = (
+_SCORES = Prepared(
     sa.update(COMMENT)
     .where(COMMENT.c.id == sa.bindparam("comment_id"))
     .values(score_best=sa.bindparam("best"), score_controversy=sa.bindparam("controversy"))
 )
-_TALLIES = sa.select(COMMENT.c.upvotes, COMMENT.c.downvotes).where(COMMENT.c.id == sa.bindparam("comment_id"))
-_INSERT: dict[str, sa.Insert] = {}  # per dialect: ON CONFLICT DO NOTHING is spelt by each
+_TALLIES = Prepared(
+    sa.select(COMMENT.c.upvotes, COMMENT.c.downvotes).where(COMMENT.c.id == sa.bindparam("comment_id"))
+)
+_INSERT: dict[str, Prepared] = {}  # per dialect: ON CONFLICT DO NOTHING is spelt by each
 
 
-def _insert(session: Session) -> sa.Insert:
+def _insert(session: Session) -> Prepared:
     name = session.get_bind().dialect.name
     if name not in _INSERT:
-        _INSERT[name] = (
+        _INSERT[name] = Prepared(
             insert_ignore(session, VOTE)
             .values(
                 user_id=sa.bindparam("voter"),
@@ -86,7 +88,7 @@ class VoteResult:
 
 
 def current_vote(session: Session, *, voter: Voter, comment_id: int) -> int:
-    value = session.connection().execute(_CURRENT, {"voter": voter.id, "target": comment_id}).scalar()
+    value = _CURRENT.scalar(session, {"voter": voter.id, "target": comment_id})
     return int(value or 0)
 
 
@@ -96,8 +98,7 @@ def set_vote(
     """Set the voter's vote to value (0 withdraws). Idempotent, and exact under concurrency."""
     if value not in (-1, 0, 1):
         raise ValueError(value)
-    conn = session.connection()
-    target = conn.execute(_TARGET, {"comment_id": comment_id}).first()
+    target = _TARGET.first(session, {"comment_id": comment_id})
     public = target is not None and target.status in PUBLIC_STATUSES and target.hidden_at is None
     if target is None or not (public or target.author_id == voter.id or is_staff(voter)):
         raise NotFound(_("Commentaire introuvable."))
@@ -109,14 +110,14 @@ def set_vote(
     if not target.comments_open:
         raise PermissionDenied(_("Ce débat est clos : les votes sont fermés."))
 
-    old = _write_vote_row(session, conn, voter_id=voter.id, comment_id=comment_id, value=value)
+    old = _write_vote_row(session, voter_id=voter.id, comment_id=comment_id, value=value)
     d_up = int(value == 1) - int(old == 1)
     d_down = int(value == -1) - int(old == -1)
     if d_up or d_down:
-        up, down = conn.execute(_TALLY, {"comment_id": comment_id, "d_up": d_up, "d_down": d_down}).one()
+        up, down = _TALLY.first(session, {"comment_id": comment_id, "d_up": d_up, "d_down": d_down})
         # The row stays locked by the UPDATE above until commit, so these scores match its tallies.
-        conn.execute(
-            _SCORES,
+        _SCORES.run(
+            session,
             {
                 "comment_id": comment_id,
                 "best": wilson_lower_bound(up, down),
@@ -131,31 +132,29 @@ def set_vote(
             {"id": comment_id, "upvotes": int(up), "downvotes": int(down)},
         )
     else:
-        up, down = conn.execute(_TALLIES, {"comment_id": comment_id}).one()
+        up, down = _TALLIES.first(session, {"comment_id": comment_id})
     expire_loaded(session, Comment, comment_id, ["upvotes", "downvotes", "score_best", "score_controversy"])
     return VoteResult(upvotes=int(up), downvotes=int(down), my_vote=value)
 
 
-def _write_vote_row(
-    session: Session, conn: sa.Connection, *, voter_id: int, comment_id: int, value: int
-) -> int:
+def _write_vote_row(session: Session, *, voter_id: int, comment_id: int, value: int) -> int:
     """Store the vote and return the previous value. The unique (voter, comment) constraint settles a
     race on the insert; later changes lock the row (PostgreSQL) or run under BEGIN IMMEDIATE (SQLite)."""
     mine = {"voter": voter_id, "target": comment_id}
     while True:
         if value != 0:
-            inserted = conn.execute(_insert(session), {**mine, "new_value": value, "now": utcnow()}).first()
+            inserted = _insert(session).first(session, {**mine, "new_value": value, "now": utcnow()})
             if inserted is not None:
                 return 0
-        previous = conn.execute(_CURRENT_LOCKED, mine).scalar()
+        previous = _CURRENT_LOCKED.scalar(session, mine)
         if previous is None:
             if value == 0:
                 return 0
             continue  # withdrawn by a concurrent request between our two statements: insert again
         if value == 0:
-            conn.execute(_DELETE, mine)
+            _DELETE.run(session, mine)
         elif value != previous:
-            conn.execute(_CHANGE, {**mine, "new_value": value})
+            _CHANGE.run(session, {**mine, "new_value": value})
         return int(previous)
 
 
