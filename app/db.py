@@ -11,8 +11,10 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 WRITE_OPTION = "tribune_write"
-# Connections a process may hold at once; ConnectionGate lets no more requests than this in.
+# Requests ConnectionGate lets in at once, one connection each; the overflow serves the few that
+# briefly need a second (the hourly touch of a reader's session, an error page's header).
 POOL_SIZE = 20
+POOL_OVERFLOW = 10
 
 
 def is_sqlite(url: str) -> bool:
@@ -21,11 +23,13 @@ def is_sqlite(url: str) -> bool:
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
     if not is_sqlite(url):
-        engine = sa.create_engine(url, pool_pre_ping=True, pool_size=POOL_SIZE, max_overflow=0, **kwargs)
+        pooled = {"pool_size": POOL_SIZE, "max_overflow": POOL_OVERFLOW}
+        engine = sa.create_engine(url, pool_pre_ping=True, **pooled, **kwargs)
         return engine
 
     in_memory = sa.make_url(url).database in (None, "", ":memory:")
-    pool = {} if in_memory else {"pool_size": POOL_SIZE, "max_overflow": 0}  # one shared connection in memory
+    # In memory, one shared connection is the database.
+    pool = {} if in_memory else {"pool_size": POOL_SIZE, "max_overflow": POOL_OVERFLOW}
     engine = sa.create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, **pool, **kwargs)
 
     @event.listens_for(engine, "connect")

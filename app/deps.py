@@ -104,8 +104,21 @@ def get_actor(request: Request, session: SessionDep) -> accounts.Actor | None:
                 # The header of every page shows a signed-in reader's unread count.
                 request.state.unread = notifications.unread_count(session, user=found)
             if found.needs_touch:
-                request.state.touch_session = found.session_id
+                _touch(request, session, found.session_id)
     return request.state.actor  # type: ignore[no-any-return]
+
+
+def _touch(request: Request, session: Session, session_id: str) -> None:
+    """Record that the session is in use (at most every policy.touch_every), so idle expiry counts
+    from the last visit, not from the login. A writing request does it in its own transaction; a
+    reading one in a short transaction of its own, so that reading pages never takes the write lock
+    for a whole request."""
+    if request.method in UNSAFE_METHODS:
+        accounts.touch_session(session, session_id=session_id)
+        return
+    with Session(writer(request.app.state.engine)) as own:
+        accounts.touch_session(own, session_id=session_id)
+        own.commit()
 
 
 ActorDep = Annotated[accounts.Actor | None, Depends(get_actor)]

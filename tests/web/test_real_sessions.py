@@ -4,14 +4,17 @@ after its transaction has rolled back and its session has closed."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import timedelta
 
 import pytest
+import sqlalchemy as sa
 from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from app.config import Settings
 from app.main import create_app
+from app.models import AuthSession, utcnow
 from tests.factories import PASSWORD, make_comment, make_user, page_csrf
 
 
@@ -54,3 +57,20 @@ def test_a_service_refusal_renders_its_error_page_for_a_signed_in_reader(
     assert response.status_code == 403
     assert "propre message" in response.text
     assert username in response.text
+
+
+def test_reading_pages_keeps_a_session_alive_past_the_idle_limit(
+    real_client: tuple[TestClient, str, int],
+) -> None:
+    """Idle expiry counts from the last visit: a page read after touch_every moves last_seen_at."""
+    client, _username, _comment_id = real_client
+    engine = client.app.state.engine  # type: ignore[attr-defined]
+    long_ago = utcnow() - timedelta(days=6)
+    with Session(engine) as session:
+        session.execute(sa.update(AuthSession).values(last_seen_at=long_ago))
+        session.commit()
+    assert client.get("/").status_code == 200
+    with Session(engine) as session:
+        seen = session.execute(sa.select(AuthSession.last_seen_at)).scalars().all()
+    assert seen
+    assert all(s > utcnow() - timedelta(minutes=1) for s in seen)
