@@ -12,15 +12,15 @@ from app.models.user import User
 class Comment(SQLModel, table=True):
     __tablename__ = "comment"
     __table_args__ = (
-        # The debate's pages read top-level reactions (parent_id IS NULL) in each sort order
-        # through these, so a page costs the same whatever the size of the debate.
-        sa.Index("ix_comment_article_best", "article_id", "parent_id", "score_best", "id"),
-        sa.Index("ix_comment_article_controversy", "article_id", "parent_id", "score_controversy", "id"),
+        # A debate's comments: the whole thread, the cascade from a deleted article.
         sa.Index("ix_comment_article_id", "article_id", "parent_id", "id"),
-        # The same three orders for PostgreSQL, whose planner takes `parent_id IS NULL` as a filter, not as
-        # an equality that fixes parent_id: through the indexes above it read every top-level reaction
-        # of the debate and sorted them. Partial indexes leave parent_id out of the key, so a page walks
-        # the index in order (backwards for the DESC sorts) and stops after `limit` rows.
+        # The debate's pages read top-level reactions (parent_id IS NULL) in each sort order through
+        # these, so a page costs the same whatever the size of the debate. Partial indexes leave
+        # parent_id out of the key: PostgreSQL's planner takes `parent_id IS NULL` as a filter, not as an
+        # equality that fixes parent_id, so only then does a page walk the index in order (backwards for
+        # the DESC sorts) and stop after `limit` rows. They hold top-level reactions only: a vote on a
+        # reply rewrites no score index, and no query orders replies by score (migration 0004 dropped
+        # the (article_id, parent_id, score, id) indexes these replaced).
         sa.Index(
             "ix_comment_top_best",
             "article_id",
