@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Annotated
 
@@ -127,6 +128,9 @@ def serve(
     """Serve Tribune with uvicorn (N worker processes with --workers N)."""
     import uvicorn
 
+    if workers > 1:
+        # Several processes on one SQLite file: a writer may wait for another's lock, in a thread.
+        os.environ["TRIBUNE_INLINE_SQLITE"] = "false"
     _settings().effective_secret_key  # noqa: B018 - generate the key once, before workers race to
     from app.observability import logging_config
 

@@ -41,6 +41,9 @@ class Settings(BaseSettings):
     session_idle_days: int = 7
     session_absolute_days: int = 30
     default_locale: str = "fr"
+    # SQLite statements run in the event loop rather than in a pool thread (app/deps.py run_db); off
+    # when several processes share one SQLite file (`tribune serve --workers N` turns it off).
+    inline_sqlite: bool = True
 
     # Abuse limits (app/services/ratelimit.py); TRIBUNE_RATE_LIMITS=false turns them all off.
     rate_limits: bool = True

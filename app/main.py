@@ -36,6 +36,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.engine = make_engine(settings.effective_database_url)
+    app.state.inline_db = is_sqlite(settings.effective_database_url) and settings.inline_sqlite
     app.state.secret_key = settings.effective_secret_key
     app.state.rules = Rules(
         trust_threshold=settings.trust_threshold,

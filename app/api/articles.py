@@ -16,7 +16,7 @@ from app.api.schemas import (
     article_out,
     comment_out,
 )
-from app.deps import ArticleDep, CurrentActor, CurrentUser, LimiterDep, RulesDep, SessionDep, Viewer
+from app.deps import ArticleDep, CurrentActor, CurrentUser, LimiterDep, RulesDep, SessionDep, Viewer, run_db
 from app.errors import BadRequest
 from app.i18n import _
 from app.models import CommentStatus
@@ -110,7 +110,8 @@ def list_comments(
     response_model=CommentOut,
     responses={202: {"model": CommentOut, "description": "Accepted, held for moderation"}},
 )
-def post_comment(
+async def post_comment(
+    request: Request,
     session: SessionDep,
     actor: CurrentActor,
     article: ArticleDep,
@@ -119,8 +120,15 @@ def post_comment(
     data: CommentCreate,
 ) -> Response:
     """Post a reaction (with a stance) or a reply (with parent_id)."""
-    comment = comments.post_comment(
-        session, author=actor, article=article, data=data, rules=rules, limiter=limiter
+    comment = await run_db(
+        request,
+        comments.post_comment,
+        session,
+        author=actor,
+        article=article,
+        data=data,
+        rules=rules,
+        limiter=limiter,
     )
     node = comments.Node(comment=comment, author=actor)
     status = 202 if comment.status == CommentStatus.pending else 201

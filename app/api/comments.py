@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 
 from app.api.common import json_response
 from app.api.schemas import CommentOut, VoteOut, comment_out
@@ -13,6 +13,7 @@ from app.deps import (
     RulesDep,
     SessionDep,
     Viewer,
+    run_db,
 )
 from app.models.schemas import CommentUpdate, ReportCreate, VoteRequest
 from app.services import comments, moderation, votes
@@ -45,9 +46,13 @@ def delete_comment(session: SessionDep, user: CurrentUser, comment: CommentDep) 
 
 
 @router.put("/{comment_id}/vote", response_model=VoteOut)
-def put_vote(session: SessionDep, actor: CurrentActor, comment_id: CommentId, data: VoteRequest) -> Response:
+async def put_vote(
+    request: Request, session: SessionDep, actor: CurrentActor, comment_id: CommentId, data: VoteRequest
+) -> Response:
     """Set your vote: 1 up, -1 down, 0 withdraws."""
-    result = votes.set_vote(session, voter=actor, comment_id=comment_id, value=data.value)
+    result = await run_db(
+        request, votes.set_vote, session, voter=actor, comment_id=comment_id, value=data.value
+    )
     return json_response(
         {"upvotes": result.upvotes, "downvotes": result.downvotes, "my_vote": result.my_vote}
     )

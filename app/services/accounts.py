@@ -232,6 +232,29 @@ def touch_session(session: Session, *, session_id: str, now: datetime | None = N
     )
 
 
+def touch_session_if_free(engine: sa.Engine, *, session_id: str) -> None:
+    """touch_session in a transaction of its own, given up at once if another writer holds SQLite's
+    lock: reading a page never waits for a write (nor blocks the event loop, see deps.run_db); the
+    next visit touches it instead."""
+    with engine.connect() as conn:
+        sqlite = conn.dialect.name == "sqlite"
+        if sqlite:
+            conn.exec_driver_sql("PRAGMA busy_timeout=0")
+        try:
+            conn.execute(
+                sa.update(AuthSession.__table__)  # type: ignore[attr-defined]
+                .where(AuthSession.__table__.c.id == session_id)  # type: ignore[attr-defined]
+                .values(last_seen_at=utcnow())
+            )
+            conn.commit()
+        except sa.exc.OperationalError:
+            conn.rollback()  # busy: not this time
+        finally:
+            if sqlite:
+                conn.exec_driver_sql("PRAGMA busy_timeout=30000")
+                conn.commit()
+
+
 def purge_expired_sessions(session: Session, *, policy: SessionPolicy, now: datetime | None = None) -> int:
     now = now or utcnow()
     result = session.exec(

@@ -16,7 +16,7 @@ from app.errors import Invalid, NotFound, PermissionDenied
 from app.i18n import _
 from app.models import Article, Role, Stance, StanceDaily, StanceVote, User, utcnow
 from app.services import events
-from app.services.accounts import ensure_can_write
+from app.services.accounts import Actor, ensure_can_write
 from app.services.rendering import render_article
 from app.services.sql import insert_ignore
 
@@ -115,11 +115,11 @@ def ensure_default_article(session: Session) -> Article | None:
     return article
 
 
-def can_see_unpublished(user: User | None) -> bool:
+def can_see_unpublished(user: User | Actor | None) -> bool:
     return user is not None and user.role.at_least(Role.editor)
 
 
-def get_article(session: Session, *, slug: str, viewer: User | None = None) -> Article:
+def get_article(session: Session, *, slug: str, viewer: User | Actor | None = None) -> Article:
     article = session.exec(select(Article).where(Article.slug == slug[:200])).first()
     if article is None or (not article.is_published and not can_see_unpublished(viewer)):
         raise NotFound(_("Article introuvable."))

@@ -111,7 +111,7 @@ def is_visible(comment: Comment | sa.Row[Any], viewer: User | Actor | None) -> b
     return comment.status in PUBLIC_STATUSES and comment.hidden_at is None
 
 
-def get_comment(session: Session, *, comment_id: int, viewer: User | None) -> Comment:
+def get_comment(session: Session, *, comment_id: int, viewer: User | Actor | None) -> Comment:
     if not 1 <= comment_id <= MAX_ID:
         raise NotFound(_("Commentaire introuvable."))
     comment = session.get(Comment, comment_id)

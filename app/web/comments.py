@@ -18,6 +18,7 @@ from app.deps import (
     RulesDep,
     SessionDep,
     Viewer,
+    run_db,
 )
 from app.errors import DomainError, NotFound
 from app.i18n import _
@@ -254,7 +255,7 @@ def delete_comment(request: Request, session: SessionDep, user: CurrentUser, com
 
 
 @router.post("/comments/{comment_id}/vote", name="vote")
-def vote(
+async def vote(
     request: Request,
     session: SessionDep,
     actor: CurrentActor,
@@ -263,8 +264,13 @@ def vote(
 ) -> Response:
     if direction not in ("up", "down"):
         raise DomainError(_("Vote inconnu : « up » ou « down »."))
-    result = votes.toggle_vote(
-        session, voter=actor, comment_id=comment_id, direction=1 if direction == "up" else -1
+    result = await run_db(
+        request,
+        votes.toggle_vote,
+        session,
+        voter=actor,
+        comment_id=comment_id,
+        direction=1 if direction == "up" else -1,
     )
     if is_htmx(request):
         return render(
@@ -276,8 +282,11 @@ def vote(
             my_vote=result.my_vote,
             can_vote=True,
         )
-    comment = comments.get_comment(session, comment_id=comment_id, viewer=None)
-    return see_other(request, article_url(comment.article, f"comment-{comment_id}"))
+    def back_to_comment() -> str:
+        comment = comments.get_comment(session, comment_id=comment_id, viewer=None)
+        return article_url(comment.article, f"comment-{comment_id}")
+
+    return see_other(request, await run_db(request, back_to_comment))
 
 
 def _reasons() -> list[tuple[str, str]]:
