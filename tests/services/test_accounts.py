@@ -1,15 +1,20 @@
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 
 import pytest
+import sqlalchemy as sa
 from passlib.context import CryptContext
 from pydantic import ValidationError
+from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from app.db import writer
 from app.errors import Conflict, PermissionDenied, Unauthorized
-from app.models import UserStatus, utcnow
+from app.models import AuthSession, User, UserStatus, utcnow
 from app.models.schemas import UserCreate
+from app.security import token_digest
 from app.services import accounts
 from tests.factories import PASSWORD, make_user
 
@@ -137,3 +142,31 @@ def test_suspended_reader_cannot_write_until_the_suspension_ends(session: Sessio
         accounts.ensure_can_write(user)
     accounts.ensure_can_write(user, now=utcnow() + timedelta(hours=2))
     assert user.status == UserStatus.active
+
+
+def test_touching_a_session_gives_up_at_once_when_another_writer_holds_sqlite(committed: Engine) -> None:
+    """A page read touches its session in a transaction of its own; on SQLite it must not wait for
+    the write lock (the statement may run in the event loop), on PostgreSQL nothing is in its way."""
+    with Session(committed) as session:
+        user = make_user(session)
+        token = accounts.start_session(session, user=user)
+        other = make_user(session)
+        session.commit()
+        digest, other_id = token_digest(token), other.id
+        before = session.get(AuthSession, digest).last_seen_at  # type: ignore[union-attr]
+    with writer(committed).connect() as holder:
+        # Another request in the middle of a write (BEGIN IMMEDIATE on SQLite), on an unrelated row.
+        holder.execute(sa.update(User.__table__).where(User.__table__.c.id == other_id).values(locale="en"))
+        started = time.monotonic()
+        accounts.touch_session_if_free(committed, session_id=digest)
+        assert time.monotonic() - started < 2
+        holder.rollback()
+    with Session(committed) as session:
+        after = session.get(AuthSession, digest).last_seen_at  # type: ignore[union-attr]
+    if committed.dialect.name == "sqlite":
+        assert after == before  # busy: left for the next visit
+    else:
+        assert after > before
+    accounts.touch_session_if_free(committed, session_id=digest)  # the lock is free now
+    with Session(committed) as session:
+        assert session.get(AuthSession, digest).last_seen_at > before  # type: ignore[union-attr]
