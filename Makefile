@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup run test lint bench clean messages translations
+.PHONY: setup run test lint bench bench-writes clean messages translations
 
 $(STAMP): pyproject.toml requirements.lock
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
@@ -56,6 +56,9 @@ lint: setup
 
 bench: setup
 	$(BIN)/python bench/run.py
+
+bench-writes: setup
+	$(BIN)/python bench/writes.py
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

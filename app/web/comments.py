@@ -282,6 +282,7 @@ async def vote(
             my_vote=result.my_vote,
             can_vote=True,
         )
+
     def back_to_comment() -> str:
         comment = comments.get_comment(session, comment_id=comment_id, viewer=None)
         return article_url(comment.article, f"comment-{comment_id}")
