@@ -119,8 +119,12 @@ def can_see_unpublished(user: User | Actor | None) -> bool:
     return user is not None and user.role.at_least(Role.editor)
 
 
+# Built once: every article page, post and stance starts here.
+_BY_SLUG = select(Article).where(Article.slug == sa.bindparam("slug"))
+
+
 def get_article(session: Session, *, slug: str, viewer: User | Actor | None = None) -> Article:
-    article = session.exec(select(Article).where(Article.slug == slug[:200])).first()
+    article = session.exec(_BY_SLUG, params={"slug": slug[:200]}).first()
     if article is None or (not article.is_published and not can_see_unpublished(viewer)):
         raise NotFound(_("Article introuvable."))
     return article
