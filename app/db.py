@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
 
 import sqlalchemy as sa
@@ -118,24 +118,7 @@ class SQLiteWriteGate:
                 return message
             return await receive()
 
-        released = False
-
-        def release() -> None:
-            nonlocal released
-            if not released:
-                released = True
-                self.lock.release()
-
-        async def send_and_release(message: Any) -> None:
-            if message["type"] == "http.response.start":
-                release()
-            await send(message)
-
-        await self.lock.acquire()
-        try:
-            await self.app(scope, replay, send_and_release)
-        finally:
-            release()
+        await held(self.app, scope, replay, send, take=self.lock.acquire, give=self.lock.release)
 
 
 class ConnectionGate:
@@ -158,21 +141,35 @@ class ConnectionGate:
         if scope["type"] != "http" or scope["path"].startswith(("/static/", "/healthz")):
             await self.app(scope, receive, send)
             return
-        released = False
+        await held(self.app, scope, receive, send, take=self.slots.acquire, give=self.slots.release)
 
-        def release() -> None:
-            nonlocal released
-            if not released:
-                released = True
-                self.slots.release()
 
-        async def send_and_release(message: Any) -> None:
-            if message["type"] == "http.response.start":
-                release()
-            await send(message)
+async def held(
+    app: Any,
+    scope: Any,
+    receive: Any,
+    send: Any,
+    *,
+    take: Callable[[], Awaitable[Any]],
+    give: Callable[[], None],
+) -> None:
+    """Run app holding what take() got, given back as soon as the response starts (which is after
+    the commit) or when app ends, whichever comes first."""
+    given = False
 
-        await self.slots.acquire()
-        try:
-            await self.app(scope, receive, send_and_release)
-        finally:
-            release()
+    def give_once() -> None:
+        nonlocal given
+        if not given:
+            given = True
+            give()
+
+    async def send_and_give(message: Any) -> None:
+        if message["type"] == "http.response.start":
+            give_once()
+        await send(message)
+
+    await take()
+    try:
+        await app(scope, receive, send_and_give)
+    finally:
+        give_once()

@@ -100,42 +100,50 @@ def action_label(action: str) -> str:
     return labels.get(action, action)
 
 
-def role_label(role: Role | str) -> str:
-    labels = {
-        Role.reader: _("Lecteur"),
-        Role.moderator: _("Modérateur"),
-        Role.editor: _("Rédacteur"),
-        Role.admin: _("Administrateur"),
-    }
+def _label(kind: type[StrEnum], value: StrEnum | str, labels: dict[StrEnum, str]) -> str:
+    """The reader's-language label of a stored code; an unknown code is shown as it is."""
     try:
-        return labels[Role(role)]
+        return labels[kind(value)]
     except ValueError:
-        return str(role)
+        return str(value)
+
+
+def role_label(role: Role | str) -> str:
+    return _label(
+        Role,
+        role,
+        {
+            Role.reader: _("Lecteur"),
+            Role.moderator: _("Modérateur"),
+            Role.editor: _("Rédacteur"),
+            Role.admin: _("Administrateur"),
+        },
+    )
 
 
 def user_status_label(status: UserStatus | str) -> str:
-    labels = {
-        UserStatus.active: _("Actif"),
-        UserStatus.suspended: _("Suspendu"),
-        UserStatus.banned: _("Banni"),
-    }
-    try:
-        return labels[UserStatus(status)]
-    except ValueError:
-        return str(status)
+    return _label(
+        UserStatus,
+        status,
+        {
+            UserStatus.active: _("Actif"),
+            UserStatus.suspended: _("Suspendu"),
+            UserStatus.banned: _("Banni"),
+        },
+    )
 
 
 def comment_status_label(status: CommentStatus | str) -> str:
-    labels = {
-        CommentStatus.pending: _("En attente"),
-        CommentStatus.published: _("Publié"),
-        CommentStatus.rejected: _("Refusé"),
-        CommentStatus.deleted: _("Supprimé"),
-    }
-    try:
-        return labels[CommentStatus(status)]
-    except ValueError:
-        return str(status)
+    return _label(
+        CommentStatus,
+        status,
+        {
+            CommentStatus.pending: _("En attente"),
+            CommentStatus.published: _("Publié"),
+            CommentStatus.rejected: _("Refusé"),
+            CommentStatus.deleted: _("Supprimé"),
+        },
+    )
 
 
 def queue_label(queue: Queue | str) -> str:
