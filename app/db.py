@@ -58,18 +58,6 @@ def writer(engine: Engine) -> Engine:
     return engine.execution_options(**{WRITE_OPTION: True})
 
 
-def session_scope(
-    engine: Engine, *, write: bool = False, info: dict[str, Any] | None = None
-) -> Iterator[Session]:
-    with Session(writer(engine) if write else engine, expire_on_commit=False, info=info) as session:
-        try:
-            yield session
-            session.commit()
-        except BaseException:
-            session.rollback()
-            raise
-
-
 def finish(session: Session, *, commit: bool) -> None:
     """End a request's session: commit (or roll back) and give the connection back to the pool."""
     try:
@@ -82,6 +70,18 @@ def finish(session: Session, *, commit: bool) -> None:
         raise
     finally:
         session.close()
+
+
+def session_scope(
+    engine: Engine, *, write: bool = False, info: dict[str, Any] | None = None
+) -> Iterator[Session]:
+    session = Session(writer(engine) if write else engine, expire_on_commit=False, info=info)
+    try:
+        yield session
+    except BaseException:
+        finish(session, commit=False)
+        raise
+    finish(session, commit=True)
 
 
 class SQLiteWriteGate:

@@ -112,9 +112,7 @@ async def get_actor(request: Request, session: SessionDep) -> accounts.Actor | N
 
 
 def identify(request: Request, session: Session) -> accounts.Actor | None:
-    if hasattr(request.state, "actor"):
-        actor: accounts.Actor | None = request.state.actor
-        return actor
+    """get_actor's work, once per request (its callers look for request.state.actor first)."""
     request.state.actor = None
     token = request.cookies.get(SESSION_COOKIE)
     if token and len(token) < 200:

@@ -138,21 +138,17 @@ def _alive(created_at: datetime, last_seen_at: datetime, *, now: datetime, polic
 def resolve_session(
     session: Session, *, token: str, policy: SessionPolicy, now: datetime | None = None
 ) -> Resolved | None:
+    """The ORM rows behind resolve_actor, for code that changes them."""
     now = now or utcnow()
-    row = session.exec(
-        select(AuthSession, User)
-        .join(User, col(User.id) == AuthSession.user_id)
-        .where(AuthSession.id == token_digest(token))
-    ).first()
-    if row is None:
+    actor = resolve_actor(session, token=token, policy=policy, now=now)
+    if actor is None:
         return None
-    auth, user = row
-    if not _alive(auth.created_at, auth.last_seen_at, now=now, policy=policy):
-        return None
-    if user.status == UserStatus.banned:
-        return None
+    user = session.get(User, actor.id)
+    auth = session.get(AuthSession, actor.session_id)
+    assert user is not None
+    assert auth is not None
     refresh_status(user, now=now)
-    return Resolved(user=user, auth=auth, needs_touch=now - auth.last_seen_at > policy.touch_every)
+    return Resolved(user=user, auth=auth, needs_touch=actor.needs_touch)
 
 
 @dataclass(frozen=True)
@@ -224,12 +220,11 @@ def resolve_actor(
     )
 
 
+_TOUCH = sa.update(AUTH).where(AUTH.c.id == sa.bindparam("sid")).values(last_seen_at=sa.bindparam("seen_at"))
+
+
 def touch_session(session: Session, *, session_id: str, now: datetime | None = None) -> None:
-    session.exec(
-        sa.update(AuthSession)  # type: ignore[call-overload]
-        .where(col(AuthSession.id) == session_id)
-        .values(last_seen_at=now or utcnow())
-    )
+    session.execute(_TOUCH, {"sid": session_id, "seen_at": now or utcnow()})
 
 
 def touch_session_if_free(engine: sa.Engine, *, session_id: str) -> None:
@@ -241,11 +236,7 @@ def touch_session_if_free(engine: sa.Engine, *, session_id: str) -> None:
         if sqlite:
             conn.exec_driver_sql("PRAGMA busy_timeout=0")
         try:
-            conn.execute(
-                sa.update(AuthSession.__table__)  # type: ignore[attr-defined]
-                .where(AuthSession.__table__.c.id == session_id)  # type: ignore[attr-defined]
-                .values(last_seen_at=utcnow())
-            )
+            conn.execute(_TOUCH, {"sid": session_id, "seen_at": utcnow()})
             conn.commit()
         except sa.exc.OperationalError:
             conn.rollback()  # busy: not this time

@@ -48,6 +48,8 @@ class Prepared:
         return plan
 
     def rows(self, session: Session, params: dict[str, Any] | None = None) -> list[Any]:
+        if session.autoflush and (session.new or session.dirty or session.deleted):
+            session.flush()  # as session.execute would: the statement sees the ORM's pending changes
         conn = session.connection()
         plan = self._plan(conn.dialect)
         cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
