@@ -9,11 +9,13 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.staticfiles import StaticFiles
 
+from app import routing
 from app.config import Settings
 from app.db import ConnectionGate, SQLiteWriteGate, is_sqlite, make_engine
 from app.handlers import exception_handlers
 from app.middleware import TribuneMiddleware
 from app.observability import Metrics, ObservabilityMiddleware
+from app.routing import include_flat
 from app.services.accounts import SessionPolicy
 from app.services.cache import RenderCache
 from app.services.events import make_broker
@@ -70,10 +72,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     from app import api, observability, web
 
-    app.include_router(api.router)
-    app.include_router(web.router)
-    app.include_router(observability.router)
+    include_flat(app.router, api.router)
+    include_flat(app.router, web.router)
+    include_flat(app.router, observability.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    routing.install(app.router)
     for exc_class, handler in exception_handlers().items():
         app.add_exception_handler(exc_class, handler)
     # Innermost: anonymous reads of a debate answered from the render cache, before routing.
