@@ -47,15 +47,21 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     def _on_begin(conn: sa.Connection) -> None:
         # A writing request takes the write lock up front (BEGIN IMMEDIATE): two deferred
         # transactions that both upgrade to writing would fail with SQLITE_BUSY instead of waiting.
-        mode = "IMMEDIATE" if conn.get_execution_options().get(WRITE_OPTION) else "DEFERRED"
-        conn.exec_driver_sql(f"BEGIN {mode}")
+        # On the driver's connection: through exec_driver_sql it cost a quarter of a vote's SQL time.
+        mode = "BEGIN IMMEDIATE" if conn.get_execution_options().get(WRITE_OPTION) else "BEGIN DEFERRED"
+        conn.connection.driver_connection.execute(mode).close()  # type: ignore[union-attr]
 
     return engine
 
 
 def writer(engine: Engine) -> Engine:
-    """The same engine and pool, marked so that its transactions begin as writers."""
-    return engine.execution_options(**{WRITE_OPTION: True})
+    """The same engine and pool, marked so that its transactions begin as writers (made once per
+    engine, and kept on it: every writing request asks for it)."""
+    found: Engine | None = engine.__dict__.get("tribune_writer")
+    if found is None:
+        found = engine.execution_options(**{WRITE_OPTION: True})
+        engine.__dict__["tribune_writer"] = found
+    return found
 
 
 def finish(session: Session, *, commit: bool) -> None:
