@@ -17,10 +17,11 @@ from app.errors import NotFound, PermissionDenied, Unauthorized
 from app.i18n import _
 from app.models import Article, Comment, Role, User
 from app.security import same, sign, token_digest
-from app.services import accounts, articles, comments, notifications
+from app.services import accounts, articles, comments, events, notifications
 from app.services.events import BROKER_KEY
 from app.services.ratelimit import Limiter, client_address
 from app.services.rules import Rules
+from app.services.sql import Db, Tx
 
 SESSION_COOKIE = "tribune_session"
 ANON_COOKIE = "tribune_anon"
@@ -86,6 +87,23 @@ async def _finish(request: Request, session: Session, *, commit: bool) -> None:
         session.close()  # nothing was read or written: no I/O, no hop
 
 
+async def get_tx(request: Request) -> AsyncIterator[Tx]:
+    """A lean transaction (services.sql.Tx) for the busiest writes, with get_session's contract: one
+    request, one transaction, committed before the response; events published after the commit. A
+    route takes this or SessionDep, not both (tests/test_routes.py checks)."""
+    info = {BROKER_KEY: request.app.state.broker}
+    tx = Tx(request.app.state.engine, write=request.method in UNSAFE_METHODS, info=info)
+    try:
+        yield tx
+    except BaseException:
+        if tx.begun:
+            await run_db(request, tx.finish, commit=False)
+        raise
+    if tx.begun:
+        await run_db(request, tx.finish, commit=True)
+    events.publish_queued(info)
+
+
 async def get_limiter(request: Request) -> Limiter:
     limiter: Limiter = request.app.state.limiter
     return limiter
@@ -98,6 +116,7 @@ def client_ip(request: Request) -> str | None:
 
 
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+TxDep = Annotated[Tx, Depends(get_tx, scope="function")]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 RulesDep = Annotated[Rules, Depends(get_rules)]
 LimiterDep = Annotated[Limiter, Depends(get_limiter)]
@@ -111,7 +130,15 @@ async def get_actor(request: Request, session: SessionDep) -> accounts.Actor | N
     return await run_db(request, identify, request, session)
 
 
-def identify(request: Request, session: Session) -> accounts.Actor | None:
+async def get_tx_actor(request: Request, tx: TxDep) -> accounts.Actor | None:
+    """get_actor for a route on a Tx."""
+    if hasattr(request.state, "actor"):
+        actor: accounts.Actor | None = request.state.actor
+        return actor
+    return await run_db(request, identify, request, tx)
+
+
+def identify(request: Request, session: Db) -> accounts.Actor | None:
     """get_actor's work, once per request (its callers look for request.state.actor first)."""
     request.state.actor = None
     token = request.cookies.get(SESSION_COOKIE)
@@ -130,7 +157,7 @@ def identify(request: Request, session: Session) -> accounts.Actor | None:
     return request.state.actor  # type: ignore[no-any-return]
 
 
-def _touch(request: Request, session: Session, session_id: str) -> None:
+def _touch(request: Request, session: Db, session_id: str) -> None:
     """Record that the session is in use (at most every policy.touch_every), so idle expiry counts
     from the last visit, not from the login. A writing request does it in its own transaction; a
     reading one in a short transaction of its own, so that reading pages never takes the write lock
@@ -200,6 +227,10 @@ async def require_actor(actor: ActorDep) -> accounts.Actor:
     return actor
 
 
+async def require_tx_actor(actor: Annotated[accounts.Actor | None, Depends(get_tx_actor)]) -> accounts.Actor:
+    return await require_actor(actor)
+
+
 def require_role(role: Role) -> Callable[[User], User]:
     async def dependency(user: Annotated[User, Depends(require_user)]) -> User:
         if not user.role.at_least(role):
@@ -212,6 +243,7 @@ def require_role(role: Role) -> Callable[[User], User]:
 Viewer = Annotated[User | None, Depends(get_viewer)]
 CurrentUser = Annotated[User, Depends(require_user)]
 CurrentActor = Annotated[accounts.Actor, Depends(require_actor)]
+TxActor = Annotated[accounts.Actor, Depends(require_tx_actor)]  # CurrentActor, for a route on a Tx
 ModeratorUser = Annotated[User, Depends(require_role(Role.moderator))]
 EditorUser = Annotated[User, Depends(require_role(Role.editor))]
 AdminUser = Annotated[User, Depends(require_role(Role.admin))]

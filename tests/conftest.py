@@ -19,9 +19,10 @@ from sqlmodel import Session, SQLModel
 from app.cli import alembic_config
 from app.config import Settings
 from app.db import make_engine
-from app.deps import get_session
+from app.deps import get_session, get_tx
 from app.main import create_app
 from app.models import User
+from app.services.sql import Tx
 from tests.factories import PASSWORD, page_csrf
 
 TEST_URL = os.environ.get("TRIBUNE_TEST_DATABASE_URL", "")
@@ -94,6 +95,7 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
 def app(settings: Settings, session: Session) -> Iterator[FastAPI]:
     app = create_app(settings)
     app.dependency_overrides[get_session] = lambda: session
+    app.dependency_overrides[get_tx] = lambda: Tx.over(session)
     yield app
     app.state.engine.dispose()
 

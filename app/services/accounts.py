@@ -14,7 +14,7 @@ from app.models import AuthSession, Role, User, UserStatus, utcnow
 from app.models.schemas import MAX_PASSWORD, MIN_PASSWORD, UserCreate
 from app.security import hash_password, new_token, token_digest, verify_password
 from app.services.ratelimit import Limiter
-from app.services.sql import Prepared
+from app.services.sql import Db, Prepared
 
 
 @dataclass(frozen=True)
@@ -193,7 +193,7 @@ _ACTOR = Prepared(
 
 
 def resolve_actor(
-    session: Session, *, token: str, policy: SessionPolicy, now: datetime | None = None
+    session: Db, *, token: str, policy: SessionPolicy, now: datetime | None = None
 ) -> Actor | None:
     """Who holds this session token, if the session is alive and the account not banned."""
     now = now or utcnow()
@@ -221,10 +221,11 @@ def resolve_actor(
 
 
 _TOUCH = sa.update(AUTH).where(AUTH.c.id == sa.bindparam("sid")).values(last_seen_at=sa.bindparam("seen_at"))
+_PREPARED_TOUCH = Prepared(_TOUCH)
 
 
-def touch_session(session: Session, *, session_id: str, now: datetime | None = None) -> None:
-    session.execute(_TOUCH, {"sid": session_id, "seen_at": now or utcnow()})
+def touch_session(session: Db, *, session_id: str, now: datetime | None = None) -> None:
+    _PREPARED_TOUCH.run(session, {"sid": session_id, "seen_at": now or utcnow()})
 
 
 def touch_session_if_free(engine: sa.Engine, *, session_id: str) -> None:

@@ -34,7 +34,7 @@ from app.services.accounts import Actor, ensure_can_write
 from app.services.ratelimit import Limiter
 from app.services.rendering import render_comment
 from app.services.rules import DEFAULT_RULES, Rules
-from app.services.sql import Prepared, expire_loaded
+from app.services.sql import Db, Prepared, expire_loaded
 
 MAX_ID = 2**31 - 1
 COMMENT = Comment.__table__  # type: ignore[attr-defined]
@@ -360,7 +360,7 @@ _BUMP = Prepared(
 )
 
 
-def bump_version(session: Session, article_id: int) -> None:
+def bump_version(session: Db, article_id: int) -> None:
     """Every change a page shows moves the article's version: cached renders of it are then stale."""
     _BUMP.run(session, {"article_id": article_id})
     expire_loaded(session, Article, article_id, ["version"])

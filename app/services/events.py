@@ -21,6 +21,8 @@ from typing import Any, Protocol
 from sqlalchemy import event as sa_event
 from sqlmodel import Session
 
+from app.services.sql import Db
+
 SESSION_KEY = "tribune_events"
 BROKER_KEY = "tribune_broker"
 BUFFER = 1000
@@ -42,8 +44,8 @@ def user_channel(user_id: int) -> str:
     return f"user:{user_id}"
 
 
-def emit(session: Session, channel: str, type_: str, data: dict[str, Any]) -> None:
-    """Queue an event; it is published after this session's transaction commits."""
+def emit(session: Db, channel: str, type_: str, data: dict[str, Any]) -> None:
+    """Queue an event; it is published after this session's (or Tx's) transaction commits."""
     session.info.setdefault(SESSION_KEY, []).append((channel, type_, data))
 
 
@@ -198,8 +200,13 @@ def bind(session: Session, broker: Broker | None) -> None:
 
 @sa_event.listens_for(Session, "after_commit")
 def _publish_after_commit(session: Session) -> None:
-    queued = session.info.pop(SESSION_KEY, None)
-    broker: Broker | None = session.info.get(BROKER_KEY)
+    publish_queued(session.info)
+
+
+def publish_queued(info: dict[str, Any]) -> None:
+    """Publish the events a committed transaction queued (a Session's info, or a Tx's)."""
+    queued = info.pop(SESSION_KEY, None)
+    broker: Broker | None = info.get(BROKER_KEY)
     if not queued or broker is None:
         return
     for channel, type_, data in queued:

@@ -10,7 +10,7 @@ from sqlmodel import Session, col, func, select
 from app.models import Comment, Notification, User, utcnow
 from app.services import events
 from app.services.accounts import Actor
-from app.services.sql import Prepared
+from app.services.sql import Db, Prepared
 
 KINDS = ("reply", "featured", "approved", "rejected")
 
@@ -73,7 +73,7 @@ _UNREAD = Prepared(
 )
 
 
-def unread_count(session: Session, *, user: User | Actor) -> int:
+def unread_count(session: Db, *, user: User | Actor) -> int:
     return int(_UNREAD.scalar(session, {"user_id": user.id}))
 
 

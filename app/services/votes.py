@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from typing import Literal
 
 import sqlalchemy as sa
-from sqlmodel import Session
 
 from app.errors import NotFound, PermissionDenied
 from app.i18n import _
@@ -18,7 +17,7 @@ from app.services import events
 from app.services.accounts import Actor, ensure_can_write
 from app.services.comments import PUBLIC_STATUSES, bump_version, is_staff
 from app.services.ranking import controversy, wilson_lower_bound
-from app.services.sql import Prepared, expire_loaded, insert_ignore
+from app.services.sql import Db, Prepared, dialect_of, expire_loaded, insert_ignore
 
 VOTE = CommentVote.__table__  # type: ignore[attr-defined]
 COMMENT = Comment.__table__  # type: ignore[attr-defined]
@@ -64,8 +63,8 @@ _TALLIES = Prepared(
 _INSERT: dict[str, Prepared] = {}  # per dialect: ON CONFLICT DO NOTHING is spelt by each
 
 
-def _insert(session: Session) -> Prepared:
-    name = session.get_bind().dialect.name
+def _insert(session: Db) -> Prepared:
+    name = dialect_of(session).name
     if name not in _INSERT:
         _INSERT[name] = Prepared(
             insert_ignore(session, VOTE)
@@ -87,14 +86,12 @@ class VoteResult:
     my_vote: int
 
 
-def current_vote(session: Session, *, voter: Voter, comment_id: int) -> int:
+def current_vote(session: Db, *, voter: Voter, comment_id: int) -> int:
     value = _CURRENT.scalar(session, {"voter": voter.id, "target": comment_id})
     return int(value or 0)
 
 
-def set_vote(
-    session: Session, *, voter: Voter, comment_id: int, value: Literal[-1, 0, 1] | int
-) -> VoteResult:
+def set_vote(session: Db, *, voter: Voter, comment_id: int, value: Literal[-1, 0, 1] | int) -> VoteResult:
     """Set the voter's vote to value (0 withdraws). Idempotent, and exact under concurrency."""
     if value not in (-1, 0, 1):
         raise ValueError(value)
@@ -137,7 +134,7 @@ def set_vote(
     return VoteResult(upvotes=int(up), downvotes=int(down), my_vote=value)
 
 
-def _write_vote_row(session: Session, *, voter_id: int, comment_id: int, value: int) -> int:
+def _write_vote_row(session: Db, *, voter_id: int, comment_id: int, value: int) -> int:
     """Store the vote and return the previous value. The unique (voter, comment) constraint settles a
     race on the insert; later changes lock the row (PostgreSQL) or run under BEGIN IMMEDIATE (SQLite)."""
     mine = {"voter": voter_id, "target": comment_id}
@@ -158,9 +155,7 @@ def _write_vote_row(session: Session, *, voter_id: int, comment_id: int, value: 
         return int(previous)
 
 
-def toggle_vote(
-    session: Session, *, voter: Voter, comment_id: int, direction: Literal[-1, 1] | int
-) -> VoteResult:
+def toggle_vote(session: Db, *, voter: Voter, comment_id: int, direction: Literal[-1, 1] | int) -> VoteResult:
     """The arrows of the page: the same arrow again withdraws the vote, the other one switches it."""
     if direction not in (-1, 1):
         raise ValueError(direction)

@@ -1,0 +1,125 @@
+"""services.sql.Tx, the lean transaction of the busiest writes, on the real database (SQLite or
+PostgreSQL): it commits, rolls back, takes SQLite's write lock up front, and raises the driver's
+errors as SQLAlchemy's, as a Session would."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from app.models import AuthSession
+from app.services.accounts import start_session, touch_session
+from app.services.sql import Prepared, Tx
+from tests.factories import make_user
+
+NOTE = sa.table("tx_note", sa.column("id", sa.Integer), sa.column("text", sa.String))
+_INSERT = Prepared(sa.insert(NOTE).values(id=sa.bindparam("id"), text=sa.bindparam("text")))
+_COUNT = Prepared(sa.select(sa.func.count()).select_from(NOTE))
+_MISSING = Prepared(sa.select(sa.literal_column("id")).select_from(sa.table("no_such_table")))
+
+
+@pytest.fixture
+def notes(committed: Engine) -> Iterator[Engine]:
+    with committed.begin() as conn:
+        conn.exec_driver_sql("DROP TABLE IF EXISTS tx_note")
+        conn.exec_driver_sql("CREATE TABLE tx_note (id INTEGER PRIMARY KEY, text VARCHAR(20) NOT NULL)")
+    yield committed
+    with committed.begin() as conn:
+        conn.exec_driver_sql("DROP TABLE tx_note")
+
+
+def _count(engine: Engine) -> int:
+    with engine.connect() as conn:
+        return int(conn.exec_driver_sql("SELECT count(*) FROM tx_note").scalar_one())
+
+
+def test_a_committed_tx_is_seen_by_other_connections(notes: Engine) -> None:
+    tx = Tx(notes, write=True)
+    _INSERT.run(tx, {"id": 1, "text": "un"})
+    assert _COUNT.scalar(tx) == 1  # its own writes, before the commit
+    assert _count(notes) == 0  # nobody else's yet
+    tx.finish(commit=True)
+    assert _count(notes) == 1
+    assert not tx.begun
+
+
+def test_a_rolled_back_tx_leaves_nothing(notes: Engine) -> None:
+    tx = Tx(notes, write=True)
+    _INSERT.run(tx, {"id": 1, "text": "un"})
+    tx.finish(commit=False)
+    assert _count(notes) == 0
+
+
+def test_a_tx_without_statements_never_takes_a_connection(notes: Engine) -> None:
+    tx = Tx(notes, write=True)
+    assert not tx.begun
+    tx.finish(commit=True)  # nothing to do
+    assert not tx.begun
+
+
+def test_the_driver_errors_are_sqlalchemy_errors_and_the_connection_goes_back(notes: Engine) -> None:
+    checked_out = notes.pool.checkedout()  # type: ignore[attr-defined]
+    tx = Tx(notes, write=True)
+    with pytest.raises(
+        sa.exc.OperationalError if notes.dialect.name == "sqlite" else sa.exc.ProgrammingError
+    ):
+        _MISSING.rows(tx)
+    tx.finish(commit=False)
+    tx = Tx(notes, write=True)
+    _INSERT.run(tx, {"id": 1, "text": "un"})
+    with pytest.raises(sa.exc.IntegrityError):  # the error handlers know these, not sqlite3's or psycopg's
+        _INSERT.run(tx, {"id": 1, "text": "deux"})
+    tx.finish(commit=False)
+    assert notes.pool.checkedout() == checked_out  # type: ignore[attr-defined]
+    assert _count(notes) == 0
+
+
+def _take_write_lock_at_once(engine: Engine) -> None:
+    """BEGIN IMMEDIATE from another connection, without waiting: raises if a writer holds the lock."""
+    other = engine.raw_connection()
+    try:
+        driver = other.driver_connection
+        driver.execute("PRAGMA busy_timeout=0")
+        try:
+            driver.execute("BEGIN IMMEDIATE")
+            driver.execute("ROLLBACK")
+        finally:
+            driver.execute("PRAGMA busy_timeout=30000")
+    finally:
+        other.close()
+
+
+def test_on_sqlite_a_writing_tx_holds_the_write_lock_from_its_first_statement(notes: Engine) -> None:
+    if notes.dialect.name != "sqlite":
+        pytest.skip("SQLite's write lock")  # PostgreSQL locks rows, not the database
+    tx = Tx(notes, write=True)
+    assert _COUNT.scalar(tx) == 0  # a read, but the transaction began as a writer (BEGIN IMMEDIATE)
+    with pytest.raises(Exception, match="locked"):
+        _take_write_lock_at_once(notes)
+    tx.finish(commit=True)
+    _take_write_lock_at_once(notes)
+    reader = Tx(notes, write=False)
+    assert _COUNT.scalar(reader) == 0
+    _take_write_lock_at_once(notes)  # a reading Tx leaves the write lock free
+    reader.finish(commit=True)
+
+
+def test_services_run_on_a_tx_as_on_a_session(committed: Engine) -> None:
+    with Session(committed) as session:
+        user = make_user(session, username="tx-reader")
+        start_session(session, user=user, user_agent="test")
+        session.commit()
+        digest = session.execute(sa.select(AuthSession.id)).scalar_one()
+    seen = datetime(2030, 1, 1, tzinfo=UTC)
+    tx = Tx(committed, write=True)
+    touch_session(tx, session_id=digest, now=seen)
+    tx.finish(commit=True)
+    with Session(committed) as session:
+        stored = session.get(AuthSession, digest)
+        assert stored is not None
+        assert stored.last_seen_at == seen
