@@ -37,7 +37,7 @@ def token_digest(token: str) -> str:
 
 
 def sign(secret: str, purpose: str, value: str) -> str:
-    return hmac.new(secret.encode(), f"{purpose}:{value}".encode(), hashlib.sha256).hexdigest()
+    return hmac.digest(secret.encode(), f"{purpose}:{value}".encode(), "sha256").hex()  # one C call
 
 
 def same(a: str | None, b: str | None) -> bool:
