@@ -104,6 +104,17 @@ async def get_tx(request: Request) -> AsyncIterator[Tx]:
     events.publish_queued(info)
 
 
+def lane_tx(request: Request) -> Tx:
+    """A Tx for a lane (routing.Lane), which calls dependencies itself: get_tx's, or its override's
+    (the tests run the app in their own transaction)."""
+    override = request.app.dependency_overrides.get(get_tx)
+    if override is not None:
+        found: Tx = override()
+        return found
+    info = {BROKER_KEY: request.app.state.broker}
+    return Tx(request.app.state.engine, write=request.method in UNSAFE_METHODS, info=info)
+
+
 async def get_limiter(request: Request) -> Limiter:
     limiter: Limiter = request.app.state.limiter
     return limiter
@@ -282,8 +293,9 @@ def csrf_token(request: Request) -> str:
     """The token pages and API clients send back: bound to the session cookie when there is one, else
     to the visitor's anonymous cookie (so the login and registration forms are covered too)."""
     secret = request.app.state.secret_key
-    if hasattr(request.state, "session_id"):  # a session begun or ended by this very request
-        session_id = request.state.session_id
+    state = request.scope.get("state", {})
+    if "session_id" in state:  # a session begun or ended by this very request
+        session_id = state["session_id"]
     else:
         # Bound to the cookie as sent, valid or not: checking a token needs no database, and a stale
         # cookie gets the same token on the form's page and on its submission.
@@ -291,8 +303,7 @@ def csrf_token(request: Request) -> str:
         session_id = token_digest(cookie) if cookie and len(cookie) < 200 else None
     if session_id:
         return sign(secret, "csrf-session", session_id)
-    anon = request.state.anon_id
-    return sign(secret, "csrf-anon", anon)
+    return sign(secret, "csrf-anon", state["anon_id"])
 
 
 async def check_csrf(request: Request) -> None:
@@ -301,7 +312,7 @@ async def check_csrf(request: Request) -> None:
     origin = request.headers.get("origin")
     if origin and origin != "null" and origin.rstrip("/") != str(request.base_url).rstrip("/"):
         raise PermissionDenied(_("Requête d’une autre origine refusée."))
-    is_api = request.url.path.startswith("/api/")
+    is_api = request.scope["path"].startswith("/api/")
     if is_api and SESSION_COOKIE not in request.cookies:
         # No cookie, no ambient authority to abuse: API clients sign in (or register) this way.
         return

@@ -76,7 +76,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     include_flat(app.router, web.router)
     include_flat(app.router, observability.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    routing.install(app.router)
+    routing.install(app.router, lanes=api.lanes() if settings.fast_lanes else None)
     for exc_class, handler in exception_handlers().items():
         app.add_exception_handler(exc_class, handler)
     # Innermost: anonymous reads of a debate answered from the render cache, before routing.

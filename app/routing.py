@@ -16,10 +16,13 @@ both on public API:
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from typing import Any
+
 from fastapi.routing import APIRoute, APIRouter
 from starlette._utils import get_route_path
 from starlette.routing import BaseRoute, Match, Mount, Route
-from starlette.types import Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 # The attributes of an APIRoute that add_api_route takes as they are (the rest are combined below).
 _AS_IS = (
@@ -97,11 +100,42 @@ class _Node:
         self.routes: list[tuple[int, BaseRoute]] = []  # (position in the table, route) of this node and above
 
 
+# A lane answers the common case of one route without FastAPI's request machinery, and hands any
+# other request to the route itself (the last argument); it returns whether it answered itself.
+# See api.comments.vote_lane.
+Lane = Callable[[Scope, Receive, Send, ASGIApp], Awaitable[bool]]
+
+
+class Declined(Exception):
+    """Raised inside a lane: this request is for the route itself."""
+
+
+async def read_body(receive: Receive) -> tuple[bytes, Receive]:
+    """A lane reads the body first; the route it may hand over to reads it again from the copy."""
+    messages: list[Message] = []
+    chunks: list[bytes] = []
+    while True:
+        message = await receive()
+        messages.append(message)
+        if message["type"] != "http.request":
+            break
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            break
+
+    async def replay() -> Message:
+        return messages.pop(0) if messages else await receive()
+
+    return b"".join(chunks), replay
+
+
 class RouteIndex:
     """The router's entry point (router.middleware_stack): the same answers, found by index."""
 
-    def __init__(self, router: APIRouter) -> None:
+    def __init__(self, router: APIRouter, lanes: dict[Callable[..., Any], Lane] | None = None) -> None:
         self.router = router
+        self.lanes = lanes or {}  # by the endpoint of the route they stand in for
+        self.lane_answers = 0  # requests a lane answered itself (the rest went to their route)
         self.fallback = router.middleware_stack
         self._built_for: list[BaseRoute] | None = None
         self._built_count = -1
@@ -141,7 +175,7 @@ class RouteIndex:
         for _position, route in self.candidates(path):
             match, child_scope = route.matches(scope)
             if match is Match.FULL:
-                await self._handle(route, child_scope, scope, receive, send)
+                await self._handle(route, child_scope, scope, receive, send, full=True)
                 return
             if match is Match.PARTIAL and partial is None:
                 partial = (route, child_scope)
@@ -165,7 +199,13 @@ class RouteIndex:
         return any(route.matches(other_scope)[0] is not Match.NONE for _p, route in self.candidates(other))
 
     async def _handle(
-        self, route: BaseRoute, child_scope: Scope, scope: Scope, receive: Receive, send: Send
+        self,
+        route: BaseRoute,
+        child_scope: Scope,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        full: bool = False,
     ) -> None:
         # What the router does with the route it picks (less FastAPI's OpenTelemetry route name,
         # which is not configured here; the access log and metrics take tribune.route).
@@ -173,6 +213,10 @@ class RouteIndex:
         scope.update(child_scope)
         if isinstance(route, Route):
             scope["tribune.route"] = route.path_format
+            lane = self.lanes.get(route.endpoint) if full and self.lanes else None
+            if lane is not None:
+                self.lane_answers += await lane(scope, receive, send, route.handle)
+                return
         await route.handle(scope, receive, send)
 
 
@@ -183,7 +227,7 @@ def _inherit(node: _Node, above: list[tuple[int, BaseRoute]]) -> None:
         _inherit(child, node.routes)
 
 
-def install(router: APIRouter) -> RouteIndex:
-    index = RouteIndex(router)
+def install(router: APIRouter, lanes: dict[Callable[..., Any], Lane] | None = None) -> RouteIndex:
+    index = RouteIndex(router, lanes)
     router.middleware_stack = index
     return index
