@@ -67,17 +67,31 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
     async, so that opening (which does no I/O: the transaction begins at the first statement) costs no
     thread-pool hop; the commit or rollback, which does, runs in the pool, and only if a transaction
     was begun."""
-    engine = request.app.state.engine
-    info = {BROKER_KEY: request.app.state.broker}
-    session = Session(
-        writer(engine) if request.method in UNSAFE_METHODS else engine, expire_on_commit=False, info=info
-    )
+    session = _new_session(request)
     try:
         yield session
     except BaseException:
         await _finish(request, session, commit=False)
         raise
     await _finish(request, session, commit=True)
+
+
+def _new_session(request: Request) -> Session:
+    engine = request.app.state.engine
+    info = {BROKER_KEY: request.app.state.broker}
+    return Session(
+        writer(engine) if request.method in UNSAFE_METHODS else engine, expire_on_commit=False, info=info
+    )
+
+
+def lane_session(request: Request) -> tuple[Session, bool]:
+    """A session for a lane (routing.Lane), which calls dependencies itself: get_session's, or its
+    override's (the tests run the app in their own transaction). True when the lane must end it."""
+    override = request.app.dependency_overrides.get(get_session)
+    if override is not None:
+        found: Session = override()
+        return found, False
+    return _new_session(request), True
 
 
 async def _finish(request: Request, session: Session, *, commit: bool) -> None:
@@ -261,9 +275,13 @@ AdminUser = Annotated[User, Depends(require_role(Role.admin))]
 
 
 async def get_article_or_404(request: Request, slug: str, session: SessionDep, actor: ActorDep) -> Article:
+    return await run_db(request, load_article, session, slug, actor)
+
+
+def load_article(session: Session, slug: str, actor: accounts.Actor | None) -> Article:
     if "\x00" in slug:  # no slug has one, and PostgreSQL would refuse to even compare it
         raise NotFound(_("Article introuvable."))
-    return await run_db(request, articles.get_article, session, slug=slug, viewer=actor)
+    return articles.get_article(session, slug=slug, viewer=actor)
 
 
 async def parse_comment_id(comment_id: str) -> int:

@@ -26,4 +26,4 @@ include_flat(router, me.router)
 
 def lanes() -> dict[Any, Any]:
     """The routes answered by a lane when they can be (app.routing.Lane)."""
-    return {comments.put_vote: comments.vote_lane}
+    return {comments.put_vote: comments.vote_lane, articles.post_comment: articles.post_lane}

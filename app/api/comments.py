@@ -1,11 +1,9 @@
 from __future__ import annotations
 
-import orjson
 from fastapi import APIRouter, Request, Response
-from pydantic import ValidationError
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from app.api.common import json_response
+from app.api.common import json_response, lane_input
 from app.api.schemas import CommentOut, VoteOut, comment_out
 from app.deps import (
     CommentDep,
@@ -17,7 +15,6 @@ from app.deps import (
     TxActor,
     TxDep,
     Viewer,
-    check_csrf,
     identify,
     lane_tx,
     parse_comment_id,
@@ -25,7 +22,6 @@ from app.deps import (
 )
 from app.errors import DomainError
 from app.models.schemas import CommentUpdate, ReportCreate, VoteRequest
-from app.routing import Declined, read_body
 from app.services import comments, events, moderation, votes
 from app.services.sql import Tx
 
@@ -71,33 +67,29 @@ async def put_vote(
 async def vote_lane(scope: Scope, receive: Receive, send: Send, route: ASGIApp) -> bool:
     """put_vote for a request that passes every check, without FastAPI's dependency solver, which
     cost more than the vote itself: the same dependencies, called directly in the same order
-    (check_csrf, parse_comment_id, the JSON body as VoteRequest, a Tx, the actor), then the same
+    (check_csrf, the JSON body as VoteRequest, parse_comment_id, a Tx, the actor), then the same
     service. Any other request (no session, a bad token or body, a refusal of the service) goes to
     put_vote itself, which answers it; whatever this lane wrote is rolled back first. Off with
     TRIBUNE_FAST_LANES=false; tests/api/test_vote_lane.py compares the two on every case."""
-    body, receive = await read_body(receive)
-    request = Request(scope, receive)
-    content_type = request.headers.get("content-type", "")
+    request, data = await lane_input(scope, receive, VoteRequest)
     try:
-        await check_csrf(request)
         comment_id = await parse_comment_id(scope["path_params"]["comment_id"])
-        if not content_type.startswith("application/json"):
-            raise Declined
-        data = VoteRequest.model_validate(orjson.loads(body), from_attributes=True)
-    except (DomainError, ValidationError, orjson.JSONDecodeError, Declined):
-        await route(scope, receive, send)
+    except DomainError:
+        data = None
+    if data is None:
+        await route(scope, request.receive, send)
         return False
     tx = lane_tx(request)
     result = await run_db(request, _vote_in_lane, request, tx, comment_id, data.value)
     if result is None:
         request.scope["state"].pop("actor", None)  # put_vote reads the reader again, in its own Tx
-        await route(scope, receive, send)
+        await route(scope, request.receive, send)
         return False
     events.publish_queued(tx.info)
     response = json_response(
         {"upvotes": result.upvotes, "downvotes": result.downvotes, "my_vote": result.my_vote}
     )
-    await response(scope, receive, send)
+    await response(scope, request.receive, send)
     return True
 
 

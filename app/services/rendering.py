@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import nh3
 from markdown_it import MarkdownIt
 
@@ -10,6 +12,9 @@ _comment_md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typogr
     ["image", "heading", "lheading", "html_block", "html_inline", "hr"]
 )
 _COMMENT_TAGS = {"p", "br", "strong", "em", "a", "ul", "ol", "li", "blockquote", "code", "pre"}
+# A link's address is normalised (percent-encoding, punycode) for every link of every comment, and
+# debates link the same few sources again and again: the pure function is remembered.
+_comment_md.normalizeLink = functools.lru_cache(maxsize=2048)(_comment_md.normalizeLink)  # type: ignore[method-assign]
 
 # Articles are written by editors: headings, images and rules too, still without raw HTML.
 _article_md = MarkdownIt("commonmark", {"html": False, "typographer": False})
