@@ -10,6 +10,8 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from app.routing import read_body
+
 WRITE_OPTION = "tribune_write"
 # Requests ConnectionGate lets in at once, one connection each; the overflow serves the few that
 # briefly need a second (the hourly touch of a reader's session, an error page's header).
@@ -111,19 +113,7 @@ class SQLiteWriteGate:
         if scope["type"] != "http" or scope["method"] not in ("POST", "PUT", "PATCH", "DELETE"):
             await self.app(scope, receive, send)
             return
-        messages = []
-        while True:
-            message = await receive()
-            messages.append(message)
-            if message["type"] != "http.request" or not message.get("more_body"):
-                break
-        pending = iter(messages)
-
-        async def replay() -> Any:
-            for message in pending:
-                return message
-            return await receive()
-
+        _body, replay = await read_body(receive)
         await held(self.app, scope, replay, send, take=self.lock.acquire, give=self.lock.release)
 
 

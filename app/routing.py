@@ -111,7 +111,8 @@ class Declined(Exception):
 
 
 async def read_body(receive: Receive) -> tuple[bytes, Receive]:
-    """A lane reads the body first; the route it may hand over to reads it again from the copy."""
+    """The whole body, and a receive that gives it again (to the route a lane hands over to, to the
+    application behind a gate that read it before queueing)."""
     messages: list[Message] = []
     chunks: list[bytes] = []
     while True:
