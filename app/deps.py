@@ -104,9 +104,8 @@ async def _finish(request: Request, session: Session, *, commit: bool) -> None:
 async def get_tx(request: Request) -> AsyncIterator[Tx]:
     """A lean transaction (services.sql.Tx) for the busiest writes, with get_session's contract: one
     request, one transaction, committed before the response; events published after the commit. A
-    route takes this or SessionDep, not both (tests/test_routes.py checks)."""
-    info = {BROKER_KEY: request.app.state.broker}
-    tx = Tx(request.app.state.engine, write=request.method in UNSAFE_METHODS, info=info)
+    route takes this or SessionDep, not both (tests/test_routing.py checks)."""
+    tx = _new_tx(request)
     try:
         yield tx
     except BaseException:
@@ -115,7 +114,12 @@ async def get_tx(request: Request) -> AsyncIterator[Tx]:
         raise
     if tx.begun:
         await run_db(request, tx.finish, commit=True)
-    events.publish_queued(info)
+    events.publish_queued(tx.info)
+
+
+def _new_tx(request: Request) -> Tx:
+    info = {BROKER_KEY: request.app.state.broker}
+    return Tx(request.app.state.engine, write=request.method in UNSAFE_METHODS, info=info)
 
 
 def lane_tx(request: Request) -> Tx:
@@ -125,8 +129,7 @@ def lane_tx(request: Request) -> Tx:
     if override is not None:
         found: Tx = override()
         return found
-    info = {BROKER_KEY: request.app.state.broker}
-    return Tx(request.app.state.engine, write=request.method in UNSAFE_METHODS, info=info)
+    return _new_tx(request)
 
 
 async def get_limiter(request: Request) -> Limiter:
@@ -149,18 +152,19 @@ LimiterDep = Annotated[Limiter, Depends(get_limiter)]
 
 async def get_actor(request: Request, session: SessionDep) -> accounts.Actor | None:
     """Who is asking, from the session cookie: one statement, no ORM (every request runs this)."""
-    if hasattr(request.state, "actor"):
-        actor: accounts.Actor | None = request.state.actor
-        return actor
-    return await run_db(request, identify, request, session)
+    return await _actor(request, session)
 
 
 async def get_tx_actor(request: Request, tx: TxDep) -> accounts.Actor | None:
     """get_actor for a route on a Tx."""
+    return await _actor(request, tx)
+
+
+async def _actor(request: Request, db: Db) -> accounts.Actor | None:
     if hasattr(request.state, "actor"):
         actor: accounts.Actor | None = request.state.actor
         return actor
-    return await run_db(request, identify, request, tx)
+    return await run_db(request, identify, request, db)
 
 
 def identify(request: Request, session: Db) -> accounts.Actor | None:

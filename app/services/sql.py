@@ -52,21 +52,19 @@ class Prepared:
         return plan
 
     def rows(self, db: Db, params: dict[str, Any] | None = None) -> list[Any]:
-        if isinstance(db, Tx) and db.session is None:
-            dialect = db.dialect
-            cursor = db.cursor()
-        else:
-            if isinstance(db, Tx):
-                db = db.session  # type: ignore[assignment]
-            assert isinstance(db, Session)
-            if db.autoflush and (db.new or db.dirty or db.deleted):
-                db.flush()  # as session.execute would: the statement sees the ORM's pending changes
-            conn = db.connection()
-            dialect = conn.dialect
-            cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        lean = isinstance(db, Tx) and db.session is None
+        if not lean:
+            session = db.session if isinstance(db, Tx) else db
+            assert session is not None
+            if session.autoflush and (session.new or session.dirty or session.deleted):
+                session.flush()  # as session.execute would: the statement sees the ORM's pending changes
+            conn = session.connection()
+        dialect = db.dialect if lean else conn.dialect  # type: ignore[union-attr]
         plan = self._plan(dialect)
         arguments = plan.arguments(params or {})
+        cursor = None
         try:
+            cursor = db.cursor() if lean else conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
             cursor.execute(plan.sql, arguments)
             if not plan.results:
                 return []
@@ -76,7 +74,8 @@ class Prepared:
                 db.lost(exc, cursor)
             raise _wrapped(exc, plan.sql, arguments, dialect) from exc
         finally:
-            cursor.close()
+            if cursor is not None:
+                cursor.close()
 
     def first(self, db: Db, params: dict[str, Any] | None = None) -> Any:
         found = self.rows(db, params)
@@ -162,14 +161,17 @@ class Tx:
         if pooled is None:
             return
         try:
-            if commit:
-                pooled.driver_connection.commit()
-            else:
-                pooled.driver_connection.rollback()
-        except self.dialect.loaded_dbapi.Error as exc:
-            if self.dialect.is_disconnect(exc, pooled.driver_connection, None):
-                pooled.invalidate(exc)
-            raise _wrapped(exc, "COMMIT" if commit else "ROLLBACK", None, self.dialect) from exc
+            if not pooled.is_valid:  # lost (see lost): nothing to end, and nothing was committed
+                if commit:
+                    raise sa.exc.OperationalError("COMMIT", None, Exception("connection lost"))
+                return
+            driver = pooled.driver_connection
+            try:
+                driver.commit() if commit else driver.rollback()
+            except self.dialect.loaded_dbapi.Error as exc:
+                if self.dialect.is_disconnect(exc, driver, None):
+                    pooled.invalidate(exc)
+                raise _wrapped(exc, "COMMIT" if commit else "ROLLBACK", None, self.dialect) from exc
         finally:
             pooled.close()
 

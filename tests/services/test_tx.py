@@ -123,3 +123,19 @@ def test_services_run_on_a_tx_as_on_a_session(committed: Engine) -> None:
         stored = session.get(AuthSession, digest)
         assert stored is not None
         assert stored.last_seen_at == seen
+
+
+def test_a_lost_connection_leaves_the_pool_and_the_next_tx_works(notes: Engine) -> None:
+    checked_out = notes.pool.checkedout()  # type: ignore[attr-defined]
+    tx = Tx(notes, write=True)
+    assert _COUNT.scalar(tx) == 0
+    tx.cursor().connection.close()  # the connection goes away under the transaction
+    with pytest.raises(sa.exc.DBAPIError):  # SQLAlchemy's error (the handlers' 503), not the driver's
+        _COUNT.scalar(tx)
+    with pytest.raises(sa.exc.OperationalError):
+        tx.finish(commit=True)  # nothing can be committed on it, and it says so
+    assert notes.pool.checkedout() == checked_out  # type: ignore[attr-defined]
+    again = Tx(notes, write=True)
+    _INSERT.run(again, {"id": 1, "text": "un"})
+    again.finish(commit=True)
+    assert _count(notes) == 1
