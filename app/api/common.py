@@ -61,3 +61,7 @@ async def lane_input(scope: Scope, receive: Receive, model: type[M]) -> tuple[Re
         return request, model.model_validate(orjson.loads(body), from_attributes=True)
     except (DomainError, ValidationError, orjson.JSONDecodeError):
         return request, None
+    except Exception:  # noqa: BLE001 - a validator's own failure: what it means is the route's to say
+        # (FastAPI runs the route's dependencies first: an anonymous request is a 401 before its body
+        # is even read).
+        return request, None

@@ -68,7 +68,7 @@ class LoginRequest(Strict):
 def _stance(value: object) -> object:
     if value is None or value == "" or isinstance(value, Stance):
         return None if value == "" else value
-    if value not in {s.value for s in Stance}:
+    if not isinstance(value, str) or value not in {s.value for s in Stance}:  # {} or [] is not a stance
         raise ValueError(_("Position inconnue : choisissez for, against ou nuanced."))
     return value
 

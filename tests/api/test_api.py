@@ -189,6 +189,14 @@ def test_missing_or_wrong_csrf_token_is_a_403_and_stores_nothing(
         (
             "post",
             "/api/v1/articles/bad/comments",
+            {"body": "x", "stance": {}},
+            422,
+            "stance",
+        ),  # fuzzing found it
+        ("put", "/api/v1/articles/bad/stance", {"stance": ["for"]}, 422, "stance"),
+        (
+            "post",
+            "/api/v1/articles/bad/comments",
             {"body": "x", "parent_id": 99999999999999999999},
             422,
             "parent_id",

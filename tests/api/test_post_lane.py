@@ -84,6 +84,8 @@ def _run(app: FastAPI, session: Session, who: dict[str, tuple[str, str]], ids: d
         ("trusted", "/api/v1/articles/nulle-part/comments", sent("Où ?", stance="for")),
         ("trusted", f"/api/v1/articles/{ids['closed']}/comments", sent("Trop tard.", stance="for")),
         (None, url, sent("Anonyme.", stance="for")),
+        (None, url, sent("", stance={})),  # the route's dependencies answer first: 401, not the body's 422
+        ("trusted", url, sent("Position objet.", stance={})),
         ("suspended", url, sent("Suspendu.", stance="for")),
     ]
     answers = []
