@@ -216,7 +216,8 @@ class RouteIndex:
             scope["tribune.route"] = route.path_format
             lane = self.lanes.get(route.endpoint) if full and self.lanes else None
             if lane is not None:
-                self.lane_answers += await lane(scope, receive, send, route.handle)
+                answered = await lane(scope, receive, send, route.handle)
+                self.lane_answers += answered  # after the await: concurrent lanes would lose counts
                 return
         await route.handle(scope, receive, send)
 
