@@ -178,7 +178,7 @@ def identify(request: Request, session: Db) -> accounts.Actor | None:
             request.state.viewer_snapshot = ViewerSnapshot(
                 id=found.id, username=found.username, role=found.role
             )
-            if not request.url.path.startswith("/api/"):
+            if not request.scope["path"].startswith("/api/"):  # not request.url: it builds the whole URL
                 # The header of every page shows a signed-in reader's unread count.
                 request.state.unread = notifications.unread_count(session, user=found)
             if found.needs_touch:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections import namedtuple
 from typing import Any
 
@@ -64,6 +65,7 @@ class Prepared:
         arguments = plan.arguments(params or {})
         cursor = None
         try:
+            # A Tx keeps one cursor for all its statements; on a session, one per statement.
             cursor = db.cursor() if lean else conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
             cursor.execute(plan.sql, arguments)
             if not plan.results:
@@ -74,7 +76,7 @@ class Prepared:
                 db.lost(exc, cursor)
             raise _wrapped(exc, plan.sql, arguments, dialect) from exc
         finally:
-            if cursor is not None:
+            if cursor is not None and not lean:
                 cursor.close()
 
     def first(self, db: Db, params: dict[str, Any] | None = None) -> Any:
@@ -115,6 +117,7 @@ class Tx:
         self.info: dict[str, Any] = info if info is not None else {}
         self._pooled: Any = None  # the pool's proxy for the driver connection, once begun
         self._driver: Any = None
+        self._cursor: Any = None
         self.session: Session | None = None
 
     @classmethod
@@ -130,9 +133,12 @@ class Tx:
         return self._pooled is not None
 
     def cursor(self) -> Any:
-        if self._driver is None:
-            self._begin()
-        return self._driver.cursor()
+        """The transaction's cursor (one for all its statements, each fetched whole)."""
+        if self._cursor is None:
+            if self._driver is None:
+                self._begin()
+            self._cursor = self._driver.cursor()
+        return self._cursor
 
     def _begin(self) -> None:
         try:
@@ -157,9 +163,13 @@ class Tx:
 
     def finish(self, *, commit: bool) -> None:
         """Commit (or roll back) and give the connection back to the pool."""
-        pooled, self._pooled, self._driver = self._pooled, None, None
+        pooled, cursor = self._pooled, self._cursor
+        self._pooled = self._driver = self._cursor = None
         if pooled is None:
             return
+        if cursor is not None:
+            with contextlib.suppress(self.dialect.loaded_dbapi.Error):  # gone with its connection:
+                cursor.close()  # the rest of finish says so
         try:
             if not pooled.is_valid:  # lost (see lost): nothing to end, and nothing was committed
                 if commit:
