@@ -132,9 +132,7 @@ def serve(
         # Several processes on one SQLite file: a writer may wait for another's lock, in a thread.
         os.environ["TRIBUNE_INLINE_SQLITE"] = "false"
     _settings().effective_secret_key  # noqa: B018 - generate the key once, before workers race to
-    from app.observability import lean_log_records, logging_config
-
-    lean_log_records()
+    from app.observability import logging_config
 
     uvicorn.run(
         "app.asgi:app",
