@@ -230,12 +230,12 @@ def _cached(cache: RenderCache | None, key: Hashable | None, build: Callable[[],
         return build()
     cached = cache.get(key)
     if cached is None:
-        with cache.single_flight(key):
-            cached = cache.get(key)
+        with cache.single_flight(key) as flight:
+            cached = cache.get(key) or flight.body()
             if cached is None:
                 response = build()
                 if response.status_code == 200:
-                    cache.put(key, bytes(response.body))
+                    cache.put(key, bytes(response.body), flight=flight)
                 return response
     return Response(cached, media_type="application/json")
 

@@ -21,7 +21,6 @@ from collections import OrderedDict
 from collections.abc import Hashable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
 
 import sqlalchemy as sa
 
@@ -35,6 +34,25 @@ class Entry:
     parts: tuple[bytes, ...]
     size: int
     expires: float
+
+
+class Flight:
+    """The requests building or awaiting one missing entry (RenderCache.single_flight)."""
+
+    __slots__ = ("holders", "lock", "parts")
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.holders = 0
+        self.parts: tuple[bytes, ...] | None = None  # set by put(..., flight=) once built
+
+    def body(self, token: str | None = None) -> bytes | None:
+        """What the request that built the entry answered, with this visitor's token put back."""
+        return None if self.parts is None else _join(self.parts, token)
+
+
+def _join(parts: tuple[bytes, ...], token: str | None) -> bytes:
+    return parts[0] if len(parts) == 1 else (token or "").encode().join(parts)
 
 
 class RenderCache:
@@ -55,7 +73,7 @@ class RenderCache:
         self._entries: OrderedDict[Hashable, Entry] = OrderedDict()
         self._size = 0
         self._lock = threading.Lock()
-        self._building: dict[Hashable, list[Any]] = {}
+        self._building: dict[Hashable, Flight] = {}
         self.hits = 0
         self.misses = 0
 
@@ -70,12 +88,14 @@ class RenderCache:
                 return None
             self._entries.move_to_end(key)
             self.hits += 1
-        if len(entry.parts) == 1:
-            return entry.parts[0]
-        return (token or "").encode().join(entry.parts)
+        return _join(entry.parts, token)
 
-    def put(self, key: Hashable, body: bytes, token: str | None = None) -> None:
+    def put(self, key: Hashable, body: bytes, token: str | None = None, flight: Flight | None = None) -> None:
+        """Keep body under key; with the flight that built it, also hand it to the requests waiting on
+        that flight, even when it is too big to keep (see single_flight)."""
         parts = tuple(body.split(token.encode())) if token else (body,)
+        if flight is not None:
+            flight.parts = parts
         if len(body) > self.max_entry_bytes:
             return
         with self._lock:
@@ -87,20 +107,24 @@ class RenderCache:
                 self._drop(next(iter(self._entries)))
 
     @contextmanager
-    def single_flight(self, key: Hashable) -> Iterator[None]:
+    def single_flight(self, key: Hashable) -> Iterator[Flight]:
         """Held by the one request that builds a missing entry; the others wanting the same key wait
         for it, then find the entry, instead of all building it at once (a burst of misses after
-        each change would otherwise multiply both the work and the memory)."""
+        each change would otherwise multiply both the work and the memory). A body too big to keep
+        (the whole thread of a debate of 15,000 comments is 12 MB) is still shared with the requests
+        that waited for it: `flight.body(token)`."""
         with self._lock:
-            slot = self._building.setdefault(key, [threading.Lock(), 0])
-            slot[1] += 1
+            flight = self._building.get(key)
+            if flight is None:
+                flight = self._building[key] = Flight()
+            flight.holders += 1
         try:
-            with slot[0]:
-                yield
+            with flight.lock:
+                yield flight
         finally:
             with self._lock:
-                slot[1] -= 1
-                if slot[1] == 0:
+                flight.holders -= 1
+                if flight.holders == 0:
                     self._building.pop(key, None)
 
     def clear(self) -> None:

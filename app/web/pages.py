@@ -47,14 +47,14 @@ def article_page(
         token = csrf_token(request)
         cached = cache.get(key, token)
         if cached is None:
-            with cache.single_flight(key):
-                cached = cache.get(key, token)
+            with cache.single_flight(key) as flight:
+                cached = cache.get(key, token) or flight.body(token)
                 if cached is None:
                     response = _article_page(
                         request, session, viewer, article, rules, order, after, fragment, headers
                     )
                     if response.status_code == 200:
-                        cache.put(key, bytes(response.body), token)
+                        cache.put(key, bytes(response.body), token, flight=flight)
                     return response
         return HTMLResponse(cached, headers=headers)
     return _article_page(request, session, viewer, article, rules, order, after, fragment, headers)

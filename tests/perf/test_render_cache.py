@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -134,3 +135,40 @@ def test_a_burst_of_misses_for_one_key_builds_it_once() -> None:
         t.join(10)
     assert builds == [1]
     assert cache.get("k") == b"page"
+
+
+def test_a_body_too_big_to_keep_is_still_shared_with_the_requests_that_waited_for_it() -> None:
+    """The whole thread of a large debate is bigger than an entry may be: without sharing, each of a
+    burst of readers would build it in turn (a second each for 15,000 comments)."""
+    import threading
+
+    cache = RenderCache(max_entry_bytes=10)
+    builds = []
+    answers: list[bytes] = []
+    gate = threading.Barrier(16)
+    body = b"<p>tok-of-the-builder</p>" * 10
+
+    def reader(n: int) -> None:
+        token = f"tok-of-reader-{n}"
+        gate.wait()
+        with cache.single_flight("k") as flight:
+            answer = cache.get("k", token) or flight.body(token)
+            if answer is None:
+                builds.append(n)
+                deadline = time.monotonic() + 5
+                while flight.holders < 16 and time.monotonic() < deadline:
+                    time.sleep(0.001)  # until every other reader waits on this flight
+                cache.put("k", body, "tok-of-the-builder", flight=flight)
+                answer = body.replace(b"tok-of-the-builder", token.encode())
+        answers.append(answer.replace(token.encode(), b"TOKEN"))
+
+    threads = [threading.Thread(target=reader, args=(n,)) for n in range(16)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(10)
+    assert len(builds) == 1
+    assert answers == [b"<p>TOKEN</p>" * 10] * 16
+    assert cache.get("k") is None  # too big to keep: the next burst builds it again
+    with cache.single_flight("k") as flight:
+        assert flight.body() is None
