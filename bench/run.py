@@ -3,7 +3,8 @@
 Seeds debates of 1,000, 10,000 and 100,000 comments (bulk inserts into a database built by
 Alembic), installs Isso from PyPI into bench/.work/isso-venv and seeds the same 1,000-comment
 debate there, then loads each server with wrk (one uvicorn/gunicorn worker each), each scenario
-BENCH_RUNS times for BENCH_SECONDS, and prints medians, ratios, resident memory and, when a
+BENCH_RUNS times for BENCH_SECONDS (posting and voting beside the peer's, their runs in turn: both
+servers meet the same moments of the machine), and prints medians, ratios, resident memory and, when a
 PostgreSQL server answers, EXPLAIN of the hot queries on the 100,000-comment debate.
 
 Environment: BENCH_SECONDS (8), BENCH_RUNS (3), BENCH_CONNECTIONS (32),
@@ -25,11 +26,10 @@ import sys
 import threading
 import time
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -147,24 +147,30 @@ class Result:
     cpu_ms: float = float("nan")  # server CPU per answered request: steadier than req/s on a busy machine
 
 
-# The server under load (its process and children), for the CPU time per request.
-SERVER_PID: list[int] = []
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
-def server_cpu_seconds() -> float:
-    if not SERVER_PID:
-        return float("nan")
-    pids, total = [SERVER_PID[0]], 0.0
-    with contextlib.suppress(OSError):
-        pids += [int(c) for c in Path(f"/proc/{pids[0]}/task/{pids[0]}/children").read_text().split()]
-    for pid in pids:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-            total += (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
-        except (OSError, IndexError, ValueError):
-            pass
-    return total
+@dataclass
+class Server:
+    """A server under load: its address, its process (for the CPU time per request, children
+    included) and how to wait until the requests still in flight when wrk stopped are served."""
+
+    name: str
+    base: str
+    pid: int
+    settle: Callable[[], None]
+
+    def cpu_seconds(self) -> float:
+        pids, total = [self.pid], 0.0
+        with contextlib.suppress(OSError):
+            pids += [int(c) for c in Path(f"/proc/{self.pid}/task/{self.pid}/children").read_text().split()]
+        for pid in pids:
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+                total += (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+            except (OSError, IndexError, ValueError):
+                pass
+        return total
 
 
 UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}
@@ -196,38 +202,53 @@ def wrk_once(
     return rps, p50, p99, errors, requests
 
 
-def scenario(
-    name: str,
-    url: str,
-    *,
-    conns: int = CONNS,
-    script: Path | None = None,
-    settle: Callable[[], None] | None = None,
-) -> Result:
-    runs = []
-    cpu = requests = 0.0
+@dataclass
+class Load:
+    """One scenario: wrk on server's path (with a Lua script for writes)."""
+
+    name: str
+    server: Server
+    path: str = "/"
+    script: Path | None = None
+    conns: int = CONNS
+
+
+def scenarios(*loads: Load) -> list[Result]:
+    """Each load RUNS times, the runs of the loads taken in turn (A B A B A B): scenarios compared
+    with each other meet the same moments of a shared machine, so its drift moves both."""
+    runs: list[list[tuple[float, float, float, int, int]]] = [[] for _ in loads]
+    cpu = [0.0] * len(loads)
     for _ in range(RUNS):
-        before = server_cpu_seconds()
-        runs.append(wrk_once(url, conns=conns, script=script, seconds=SECONDS))
-        if settle:
-            settle()  # requests still queued when wrk stopped are served here (and counted below)
-        cpu += server_cpu_seconds() - before
-        requests += runs[-1][4]
-    result = Result(
-        name,
-        conns,
-        statistics.median(r[0] for r in runs),
-        statistics.median(r[1] for r in runs),
-        statistics.median(r[2] for r in runs),
-        sum(r[3] for r in runs),
-        sum(r[4] for r in runs),
-        1000 * cpu / requests if requests else float("nan"),
-    )
-    log(
-        f"{name:<44} {result.rps:>9.1f} req/s  p50 {result.p50:8.2f} ms  p99 {result.p99:8.2f} ms"
-        f"  CPU {result.cpu_ms:6.2f} ms/req"
-    )
-    return result
+        for i, load in enumerate(loads):
+            before = load.server.cpu_seconds()
+            runs[i].append(
+                wrk_once(load.server.base + load.path, conns=load.conns, script=load.script, seconds=SECONDS)
+            )
+            load.server.settle()  # requests still queued when wrk stopped are served (and counted) here
+            cpu[i] += load.server.cpu_seconds() - before
+    results = []
+    for load, done, seconds in zip(loads, runs, cpu, strict=True):
+        requests = sum(r[4] for r in done)
+        result = Result(
+            load.name,
+            load.conns,
+            statistics.median(r[0] for r in done),
+            statistics.median(r[1] for r in done),
+            statistics.median(r[2] for r in done),
+            sum(r[3] for r in done),
+            requests,
+            1000 * seconds / requests if requests else float("nan"),
+        )
+        log(
+            f"{load.name:<44} {result.rps:>9.1f} req/s  p50 {result.p50:8.2f} ms  p99 {result.p99:8.2f} ms"
+            f"  CPU {result.cpu_ms:6.2f} ms/req"
+        )
+        results.append(result)
+    return results
+
+
+def scenario(load: Load) -> Result:
+    return scenarios(load)[0]
 
 
 def lua_string(value: str) -> str:
@@ -441,7 +462,9 @@ end
     return post, vote
 
 
-def run_isso(size: int, only: tuple[str, ...] = ()) -> dict[str, Result]:
+@contextlib.contextmanager
+def isso_server(size: int) -> Iterator[Server]:
+    """Isso (one gunicorn sync worker, SQLite) serving the same debate of `size` comments."""
     python = install_isso()
     db = RUN / "isso.db"
     port = free_port()
@@ -475,39 +498,31 @@ enabled = false
         log_name="isso.log",
     )  # fmt: skip
     base = f"http://127.0.0.1:{port}"
-    SERVER_PID[:] = [proc.pid]
     try:
         wait_http(f"{base}/info")
-        thread = f"{base}/?uri=%2Fdebat-{size}"
-        with urllib.request.urlopen(thread, timeout=120) as response:
+        with urllib.request.urlopen(f"{base}/?uri=%2Fdebat-{size}", timeout=120) as response:
             total = json.loads(response.read())["total_replies"]
         log(f"Isso serves the debate ({total} top-level comments)")
-
-        def drain() -> None:
-            wait_http(f"{base}/info", timeout=300)
-
-        post, vote = isso_scripts(size)
-        if only:  # bench/writes.py: the write scenarios alone
-            return {
-                "isso_post": scenario("Isso: post a comment", f"{base}/", script=post, settle=drain),
-                "isso_vote": scenario("Isso: vote", f"{base}/", script=vote, settle=drain),
-            }
-        results = {
-            # One sync worker serves one request at a time: a few connections give its rate without a
-            # backlog that would spill into the next measurement.
-            "isso_thread": scenario("Isso: whole debate (GET /?uri=)", thread, conns=4, settle=drain),
-            "isso_page": scenario(
-                "Isso: first page (limit=20, nested_limit=5)",
-                f"{thread}&limit=20&nested_limit=5",
-                conns=4,
-                settle=drain,
-            ),  # fmt: skip
-            "isso_post": scenario("Isso: post a comment", f"{base}/", script=post, settle=drain),
-            "isso_vote": scenario("Isso: vote", f"{base}/", script=vote, settle=drain),
-        }
+        yield Server("Isso", base, proc.pid, lambda: wait_http(f"{base}/info", timeout=300))
     finally:
         stop(proc)
-    return results
+
+
+def isso_reads(isso: Server, size: int) -> dict[str, Result]:
+    # One sync worker serves one request at a time: a few connections give its rate without a
+    # backlog that would spill into the next measurement.
+    thread = f"/?uri=%2Fdebat-{size}"
+    return {
+        "isso_thread": scenario(Load("Isso: whole debate (GET /?uri=)", isso, thread, conns=4)),
+        "isso_page": scenario(
+            Load(
+                "Isso: first page (limit=20, nested_limit=5)",
+                isso,
+                f"{thread}&limit=20&nested_limit=5",
+                conns=4,
+            )
+        ),
+    }
 
 
 def run_hello(name: str = "bare FastAPI hello") -> Result:
@@ -517,15 +532,25 @@ def run_hello(name: str = "bare FastAPI hello") -> Result:
          "--no-access-log", "--log-level", "warning"],
         log_name="hello.log",
     )  # fmt: skip
-    SERVER_PID[:] = [proc.pid]
+    base = f"http://127.0.0.1:{port}"
     try:
-        wait_http(f"http://127.0.0.1:{port}/")
-        return scenario(name, f"http://127.0.0.1:{port}/")
+        wait_http(f"{base}/")
+        return scenario(Load(name, Server("hello", base, proc.pid, lambda: None)))
     finally:
         stop(proc)
 
 
-def run_tribune(data: TribuneData, only: tuple[str, ...] = ()) -> tuple[dict[str, Result], int]:
+@dataclass
+class Tribune:
+    server: Server
+    memory: RssSampler
+    signed: Path  # wrk scripts: a reader's session, a moderator's
+    moderator: Path
+
+
+@contextlib.contextmanager
+def tribune_server(data: TribuneData) -> Iterator[Tribune]:
+    """`tribune serve` (one uvicorn worker) on the seeded database, its resident memory sampled."""
     port = free_port()
     env = {
         "TRIBUNE_DATABASE_URL": data.url,
@@ -542,73 +567,80 @@ def run_tribune(data: TribuneData, only: tuple[str, ...] = ()) -> tuple[dict[str
         log_name="tribune.log",
     )
     base = f"http://127.0.0.1:{port}"
-    SERVER_PID[:] = [proc.pid]
     sampler = RssSampler(proc.pid)
     sampler.start()
-    signed = cookie_script("signed_in.lua", data.creds[0].cookie)
-    moderator = cookie_script("moderator.lua", data.moderator.cookie)
-    results: dict[str, Result] = {}
-
-    def settle() -> None:
-        # Requests still in flight when wrk stops are finished before the next measurement starts.
-        wait_http(f"{base}/healthz")
-
-    def measure(name: str, url: str, **kwargs: Any) -> Result:
-        return scenario(name, url, settle=settle, **kwargs)
-
     try:
-        settle()
-        if only:  # bench/writes.py: the write scenarios alone
-            small = data.debates[min(data.debates)]
-            return {
-                "post": measure("post a comment (API)", base, script=tribune_post_script(data, small.slug)),
-                "vote": measure("vote (API)", base, script=tribune_vote_script(data)),
-            }, sampler.peak
-        small, mid, large = (data.debates[s] for s in sorted(data.debates))
-        page = f"{base}/articles/{small.slug}"
-        results["page_1k"] = measure("article page, 1,000 debate (anonymous)", page)
-        results["page_1k_signed"] = measure("article page, 1,000 debate (signed in)", page, script=signed)
-        results["api_1k"] = measure(
-            "comments API first page, 1,000", f"{base}/api/v1/articles/{small.slug}/comments"
+        wait_http(f"{base}/healthz")
+        yield Tribune(
+            # Requests still in flight when wrk stops are finished before the next measurement starts.
+            Server("Tribune", base, proc.pid, lambda: wait_http(f"{base}/healthz")),
+            sampler,
+            cookie_script("signed_in.lua", data.creds[0].cookie),
+            cookie_script("moderator.lua", data.moderator.cookie),
         )
-        results["thread_1k"] = measure(
-            "whole 1,000 debate as JSON (/thread)", f"{base}/api/v1/articles/{small.slug}/thread"
-        )
-        results["branch"] = measure(
-            f"permalink page ({data.branch_size}-comment branch)", f"{base}/comments/{data.branch_id}"
-        )
-        results["page_10k"] = measure(
-            "article page, 10,000 debate (anonymous)", f"{base}/articles/{mid.slug}"
-        )
-        results["page_100k"] = measure(
-            "article page, 100,000 debate (anonymous)", f"{base}/articles/{large.slug}"
-        )
-        results["page_100k_signed"] = measure(
-            "article page, 100,000 debate (signed in)", f"{base}/articles/{large.slug}", script=signed
-        )
-        results["api_100k"] = measure(
-            "comments API first page, 100,000", f"{base}/api/v1/articles/{large.slug}/comments"
-        )
-        queue = f"{base}/api/v1/moderation/queues/pending"
-        req = urllib.request.Request(queue, headers={"Cookie": data.moderator.cookie})
-        try:
-            with urllib.request.urlopen(req, timeout=10) as response:
-                has_queue = response.status == 200
-        except OSError:
-            has_queue = False
-        if has_queue:
-            results["queue"] = measure("moderation queue, first page (pending)", queue, script=moderator)
-        else:
-            log("no /api/v1/moderation/queues/pending here: moderation queue not measured")
-        results["post"] = measure("post a comment (API)", base, script=tribune_post_script(data, small.slug))
-        results["vote"] = measure("vote (API)", base, script=tribune_vote_script(data))
-        with urllib.request.urlopen(f"{base}/metrics", timeout=10) as response:
-            (RUN / "metrics.txt").write_bytes(response.read())
     finally:
         sampler.halt.set()
         sampler.join()
         stop(proc)
-    return results, sampler.peak
+
+
+def tribune_reads(tribune: Tribune, data: TribuneData) -> dict[str, Result]:
+    ours = tribune.server
+    results: dict[str, Result] = {}
+
+    def measure(key: str, name: str, path: str, script: Path | None = None) -> None:
+        results[key] = scenario(Load(name, ours, path, script))
+
+    small, mid, large = (data.debates[s] for s in sorted(data.debates))
+    page = f"/articles/{small.slug}"
+    measure("page_1k", "article page, 1,000 debate (anonymous)", page)
+    measure("page_1k_signed", "article page, 1,000 debate (signed in)", page, tribune.signed)
+    measure("api_1k", "comments API first page, 1,000", f"/api/v1/articles/{small.slug}/comments")
+    measure("thread_1k", "whole 1,000 debate as JSON (/thread)", f"/api/v1/articles/{small.slug}/thread")
+    measure("branch", f"permalink page ({data.branch_size}-comment branch)", f"/comments/{data.branch_id}")
+    measure("page_10k", "article page, 10,000 debate (anonymous)", f"/articles/{mid.slug}")
+    measure("page_100k", "article page, 100,000 debate (anonymous)", f"/articles/{large.slug}")
+    measure(
+        "page_100k_signed",
+        "article page, 100,000 debate (signed in)",
+        f"/articles/{large.slug}",
+        tribune.signed,
+    )
+    measure("api_100k", "comments API first page, 100,000", f"/api/v1/articles/{large.slug}/comments")
+    queue = "/api/v1/moderation/queues/pending"
+    req = urllib.request.Request(ours.base + queue, headers={"Cookie": data.moderator.cookie})
+    try:
+        with urllib.request.urlopen(req, timeout=10) as response:
+            has_queue = response.status == 200
+    except OSError:
+        has_queue = False
+    if has_queue:
+        measure("queue", "moderation queue, first page (pending)", queue, tribune.moderator)
+    else:
+        log("no /api/v1/moderation/queues/pending here: moderation queue not measured")
+    return results
+
+
+def writes(tribune: Tribune, data: TribuneData, isso: Server | None, size: int) -> dict[str, Result]:
+    """Posting and voting, each beside the peer's when there is one, their runs taken in turn."""
+    ours = tribune.server
+    small = data.debates[min(data.debates)]
+    post = Load("post a comment (API)", ours, script=tribune_post_script(data, small.slug))
+    vote = Load("vote (API)", ours, script=tribune_vote_script(data))
+    if isso is None:
+        return dict(zip(("post", "vote"), scenarios(post, vote), strict=True))
+    isso_post, isso_vote = isso_scripts(size)
+    results = dict(
+        zip(
+            ("isso_post", "post"),
+            scenarios(Load("Isso: post a comment", isso, script=isso_post), post),
+            strict=True,
+        )
+    )
+    results |= dict(
+        zip(("isso_vote", "vote"), scenarios(Load("Isso: vote", isso, script=isso_vote), vote), strict=True)
+    )
+    return results
 
 
 # EXPLAIN on PostgreSQL --------------------------------------------------------------------------
@@ -710,8 +742,16 @@ def main() -> int:
     url = f"sqlite:///{RUN / 'tribune.db'}"
     data = seed_tribune(url, sizes=(1000, 10_000, 100_000))
     hello_before = run_hello("bare FastAPI hello (first)")
-    isso = run_isso(1000)
-    ours, peak = run_tribune(data)
+    with isso_server(1000) as peer:
+        isso = isso_reads(peer, 1000)
+        with tribune_server(data) as tribune:
+            ours = tribune_reads(tribune, data)
+            both = writes(tribune, data, peer, 1000)
+            with urllib.request.urlopen(f"{tribune.server.base}/metrics", timeout=10) as response:
+                (RUN / "metrics.txt").write_bytes(response.read())
+        peak = tribune.memory.peak
+    isso |= {k: v for k, v in both.items() if k.startswith("isso_")}
+    ours |= {k: v for k, v in both.items() if not k.startswith("isso_")}
     hello_after = run_hello("bare FastAPI hello (last)")
 
     explain: list[str] = []

@@ -1,12 +1,14 @@
 """`make bench-writes`: posting and voting only, Tribune beside Isso, in about two minutes.
 
 The same seed, scripts and servers as `bench/run.py` (a 1,000-comment debate, 200 signed-in readers,
-one worker each, wrk on 127.0.0.1), for work on the write path without the whole bench.
+one worker each, wrk on 127.0.0.1, the runs of ours and the peer's taken in turn), for work on the
+write path without the whole bench.
 BENCH_ISSO=0 skips the peer; BENCH_SECONDS and BENCH_RUNS as in run.py.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import sys
@@ -22,8 +24,12 @@ def main() -> int:
     run.RUN.mkdir(parents=True)
     (run.RUN / "instance").mkdir()
     data = run.seed_tribune(f"sqlite:///{run.RUN / 'tribune.db'}", sizes=(1000,))
-    ours = run.run_tribune(data, only=("post", "vote"))[0]
-    isso = run.run_isso(1000, only=("isso_post", "isso_vote")) if os.environ.get("BENCH_ISSO") != "0" else {}
+    with contextlib.ExitStack() as stack:
+        peer = stack.enter_context(run.isso_server(1000)) if os.environ.get("BENCH_ISSO") != "0" else None
+        tribune = stack.enter_context(run.tribune_server(data))
+        both = run.writes(tribune, data, peer, 1000)
+    ours = {k: v for k, v in both.items() if not k.startswith("isso_")}
+    isso = {k: v for k, v in both.items() if k.startswith("isso_")}
     print()
     for result in [*ours.values(), *isso.values()]:
         print(f"  {result.name:<30} {result.rps:>9.1f} req/s  p50 {result.p50:7.2f} ms  "
