@@ -30,7 +30,7 @@ def _locale(name: str) -> Locale:
     return Locale.parse(name)
 
 
-def _format_dt(value: datetime | None, fmt: str = "d MMM y 'à' HH:mm") -> str:
+def format_dt(value: datetime | None, fmt: str = "d MMM y 'à' HH:mm") -> str:
     if value is None:
         return ""
     locale = i18n.current_locale()
@@ -62,7 +62,7 @@ def make_environment() -> Environment:
         auto_reload=False,
     )
     env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
-    env.filters["datetime"] = _format_dt
+    env.filters["datetime"] = format_dt
     env.filters["iso"] = _iso
     env.filters["number"] = _number
     env.filters["percent"] = _percent

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -159,14 +160,23 @@ def queue_label(queue: Queue | str) -> str:
         return str(queue)
 
 
-def log_note(entry: ModerationAction) -> str:
-    """The note of a log entry; a role change's "reader → moderator" is told with the roles' names."""
+def log_note(entry: ModerationAction, when: Callable[[datetime], str] = datetime.isoformat) -> str:
+    """The note of a log entry, told for a reader: a role change's "reader → moderator" with the roles'
+    names, a suspension's end (stored as ISO 8601, "… (→ 2026-12-01T09:00:00+00:00)") through when."""
     note = entry.note or ""
     if entry.action == "role_change":
         old, arrow, new = note.partition(" → ")
         roles = {r.value for r in Role}
         if arrow and old in roles and new in roles:
             return f"{role_label(old)} → {role_label(new)}"
+    if entry.action == "suspend":
+        reason, arrow, end = note.rpartition(" (→ ")
+        try:
+            until = datetime.fromisoformat(end.removesuffix(")")) if arrow and end.endswith(")") else None
+        except ValueError:
+            until = None
+        if until is not None:
+            return _("{reason} (jusqu’au {until})").format(reason=reason, until=when(until))
     return note
 
 

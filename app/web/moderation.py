@@ -13,7 +13,7 @@ from app.errors import DomainError, Invalid, NotFound
 from app.i18n import _
 from app.models import Reason, Role, User, WordEffect, utcnow
 from app.services import accounts, moderation
-from app.templating import is_htmx, render
+from app.templating import format_dt, is_htmx, render
 from app.web.common import see_other
 
 router = APIRouter(prefix="/moderation", dependencies=[Depends(require_role(Role.moderator))])
@@ -39,7 +39,7 @@ def _context() -> dict[str, object]:
         "user_status_label": moderation.user_status_label,
         "comment_status_label": moderation.comment_status_label,
         "queue_label": moderation.queue_label,
-        "log_note": moderation.log_note,
+        "log_note": lambda entry: moderation.log_note(entry, when=format_dt),
         "log_actions": moderation.LOG_ACTIONS,
     }
 

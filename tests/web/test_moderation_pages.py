@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+from datetime import UTC
+
 import pytest
+from babel.dates import format_datetime
 from sqlmodel import Session
 
 from app.models import CommentStatus, Role
@@ -91,6 +94,12 @@ def test_suspension_form_on_the_reader_page(client_for: ClientFor, session: Sess
     session.refresh(reader)
     assert reader.status.value == "suspended"
     assert reader.suspended_until is not None
+    # The log and the reader's page tell the end of the suspension as a date, not as ISO 8601.
+    end = format_datetime(reader.suspended_until, "d MMM y 'à' HH:mm", tzinfo=UTC, locale="fr")
+    for page in ("/moderation/log", "/moderation/users/fauteur"):
+        text = moderator.get(page).text
+        assert f"insultes (jusqu’au {end})" in text
+        assert reader.suspended_until.isoformat() not in text
     missing = moderator.post(
         "/moderation/users/fauteur/sanction", data={"action": "ban", "reason": "", "csrf_token": token}
     )
