@@ -11,10 +11,12 @@ from fastapi import Depends, Request, Response
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
+from app import i18n
 from app.config import Settings
 from app.db import finish, writer
 from app.errors import NotFound, PermissionDenied, Unauthorized
 from app.i18n import _
+from app.middleware import LOCALE_COOKIE
 from app.models import Article, Comment, Role, User
 from app.security import same, sign, token_digest
 from app.services import accounts, articles, comments, events, notifications
@@ -378,6 +380,27 @@ def set_session_cookie(response: Response, token: str, settings: Settings) -> No
         secure=settings.https,
         path="/",
     )
+
+
+def remember_language(response: Response, lang: str, settings: Settings) -> None:
+    """Keep the language in this browser's cookie: the middleware reads it on every later request."""
+    response.set_cookie(
+        LOCALE_COOKIE,
+        lang,
+        max_age=365 * 86400,
+        path="/",
+        httponly=True,
+        samesite="lax",
+        secure=settings.https,
+    )
+
+
+def sign_in_cookies(response: Response, token: str, user: User, settings: Settings) -> None:
+    """The cookies of a sign-in, through either door: the session, and the language saved on the
+    account, which wins on a new browser (the next page is in it)."""
+    set_session_cookie(response, token, settings)
+    if user.locale and user.locale in i18n.LOCALES:
+        remember_language(response, user.locale, settings)
 
 
 def end_browser_session(request: Request, session: Session, response: Response) -> None:

@@ -227,29 +227,42 @@ def test_switcher_remembers_the_choice_on_the_account(client_for: ClientFor, ses
     assert '<html lang="en">' in browser.get("/").text
 
 
+@pytest.mark.parametrize("door", ["form", "api"])
 def test_signing_in_on_a_new_browser_brings_back_the_saved_language(
-    client: TestClient, session: Session
+    client: TestClient, session: Session, door: str
 ) -> None:
     user = make_user(session, locale="en")
-    token = page_csrf(client, "/login")  # a fresh browser: no language cookie, French by default
-    response = client.post(
-        "/login",
-        data={"username": user.username, "password": PASSWORD, "csrf_token": token},
-        headers={"Accept-Language": "fr"},
-    )
-    assert response.status_code == 303
+    if door == "form":
+        token = page_csrf(client, "/login")  # a fresh browser: no language cookie, French by default
+        response = client.post(
+            "/login",
+            data={"username": user.username, "password": PASSWORD, "csrf_token": token},
+            headers={"Accept-Language": "fr"},
+        )
+        assert response.status_code == 303
+    else:  # a page's script signing in through the JSON API, then the reader browsing the site
+        response = client.post("/api/v1/auth/login", json={"username": user.username, "password": PASSWORD})
+        assert response.status_code == 200
+        assert response.json()["user"]["username"] == user.username
     html = client.get("/", headers={"Accept-Language": "fr"}).text
     assert '<html lang="en">' in html
     assert "Sign out" in html
 
 
-def test_signing_in_without_a_saved_language_keeps_the_browsers(client: TestClient, session: Session) -> None:
+@pytest.mark.parametrize("door", ["form", "api"])
+def test_signing_in_without_a_saved_language_keeps_the_browsers(
+    client: TestClient, session: Session, door: str
+) -> None:
     user = make_user(session)
-    token = page_csrf(client, "/login")
-    response = client.post(
-        "/login", data={"username": user.username, "password": PASSWORD, "csrf_token": token}
-    )
-    assert response.status_code == 303
+    if door == "form":
+        token = page_csrf(client, "/login")
+        response = client.post(
+            "/login", data={"username": user.username, "password": PASSWORD, "csrf_token": token}
+        )
+        assert response.status_code == 303
+    else:
+        response = client.post("/api/v1/auth/login", json={"username": user.username, "password": PASSWORD})
+        assert response.status_code == 200
     assert LOCALE_COOKIE not in response.headers.get("set-cookie", "")
     assert '<html lang="en">' in client.get("/", headers={"Accept-Language": "en"}).text
 

@@ -14,7 +14,7 @@ from app.deps import (
     client_ip,
     csrf_token,
     end_browser_session,
-    set_session_cookie,
+    sign_in_cookies,
 )
 from app.models.schemas import LoginRequest, UserCreate
 from app.services import accounts
@@ -39,7 +39,7 @@ def login(
     )
     token = begin_session(request, session, user)
     response = json_response({"user": user_out(user), "csrf_token": csrf_token(request)})
-    set_session_cookie(response, token, settings)
+    sign_in_cookies(response, token, user, settings)
     return response
 
 

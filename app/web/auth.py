@@ -8,7 +8,6 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 
-from app import i18n
 from app.deps import (
     LimiterDep,
     SessionDep,
@@ -18,13 +17,14 @@ from app.deps import (
     client_ip,
     end_browser_session,
     set_session_cookie,
+    sign_in_cookies,
 )
 from app.errors import Conflict, PermissionDenied, TooManyRequests, Unauthorized
 from app.models.schemas import UserCreate
 from app.services import accounts
 from app.templating import render
 from app.web.common import field_errors, safe_next, see_other
-from app.web.lang import chosen_language, remember_language
+from app.web.lang import chosen_language
 
 router = APIRouter()
 
@@ -115,10 +115,7 @@ def login(
             next=safe_next(next),
         )
     response = see_other(request, safe_next(next))
-    set_session_cookie(response, begin_session(request, session, user), settings)
-    if user.locale and user.locale in i18n.LOCALES:
-        # The language saved on the account wins on a new browser: the next page is in it.
-        remember_language(response, user.locale, settings)
+    sign_in_cookies(response, begin_session(request, session, user), user, settings)
     return response
 
 

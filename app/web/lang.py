@@ -9,16 +9,13 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
 from app import i18n
-from app.config import Settings
-from app.deps import SessionDep, SettingsDep, Viewer
+from app.deps import SessionDep, SettingsDep, Viewer, remember_language
 from app.errors import BadRequest
 from app.i18n import _
 from app.middleware import LOCALE_COOKIE
 from app.web.common import safe_next, see_other
 
 router = APIRouter()
-
-ONE_YEAR = 365 * 24 * 3600
 
 
 @router.post("/lang", name="set_language")
@@ -38,19 +35,6 @@ def set_language(
     response = see_other(request, safe_next(next))
     remember_language(response, lang, settings)
     return response
-
-
-def remember_language(response: Response, lang: str, settings: Settings) -> None:
-    """Keep the language in this browser's cookie: the middleware reads it on every later request."""
-    response.set_cookie(
-        LOCALE_COOKIE,
-        lang,
-        max_age=ONE_YEAR,
-        path="/",
-        httponly=True,
-        samesite="lax",
-        secure=settings.https,
-    )
 
 
 def chosen_language(request: Request) -> str | None:
