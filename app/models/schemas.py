@@ -104,10 +104,11 @@ class CommentUpdate(Strict):
 class VoteRequest(Strict):
     value: int
 
-    @field_validator("value")
+    @field_validator("value", mode="before")
     @classmethod
-    def _value(cls, value: int) -> int:
-        if value not in (-1, 0, 1):
+    def _value(cls, value: object) -> int:
+        # Before pydantic's lax parsing, which took "1" and true for 1: the contract says an integer.
+        if type(value) is not int or value not in (-1, 0, 1):
             raise ValueError(_("Le vote vaut -1, 0 ou 1."))
         return value
 

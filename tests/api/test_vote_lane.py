@@ -111,6 +111,9 @@ def test_the_lane_and_the_route_answer_every_vote_request_alike(
     assert results[True] == results[False]
     statuses = [status for _path, status, _body in results[True]]
     assert statuses[:5] == [200, 200, 200, 200, 200]
+    for _path, status, body in results[True][5:8]:  # "1", true and 7 are not votes
+        assert status == 422
+        assert body["fields"] == {"value": "Le vote vaut -1, 0 ou 1."}
     assert {401, 403, 404, 422} <= set(statuses)
     assert results[True][0][2] == {"upvotes": 1, "downvotes": 0, "my_vote": 1}
     index = apps[True].router.middleware_stack
