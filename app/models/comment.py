@@ -14,6 +14,8 @@ class Comment(SQLModel, table=True):
     __table_args__ = (
         # A debate's comments: the whole thread, the cascade from a deleted article.
         sa.Index("ix_comment_article_id", "article_id", "parent_id", "id"),
+        # A debate in id order: the feed of its latest comments, its whole thread (migration 0005).
+        sa.Index("ix_comment_article_latest", "article_id", "id"),
         # The debate's pages read top-level reactions (parent_id IS NULL) in each sort order through
         # these, so a page costs the same whatever the size of the debate. Partial indexes leave
         # parent_id out of the key: PostgreSQL's planner takes `parent_id IS NULL` as a filter, not as an

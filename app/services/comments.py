@@ -574,6 +574,23 @@ def thread(session: Session, *, article: Article, viewer: User | None, sort: Sor
     return _tree(comments, nodes, [t.id for t in tops if t.id])
 
 
+def latest_published(session: Session, *, article: Article, limit: int = 50) -> list[Comment]:
+    """The latest public comments of a debate, newest first (its Atom feed): nothing pending,
+    rejected, hidden or deleted. Walks ix_comment_article_latest backwards and stops at `limit`."""
+    return list(
+        session.exec(
+            select(Comment)
+            .where(
+                Comment.article_id == article.id,
+                Comment.status == CommentStatus.published,
+                col(Comment.hidden_at).is_(None),
+            )
+            .order_by(col(Comment.id).desc())
+            .limit(limit)
+        ).all()
+    )
+
+
 def _reachable(comments: Sequence[Comment]) -> set[int]:
     ids = {c.id for c in comments}
     reachable: set[int] = set()

@@ -6,10 +6,9 @@ from datetime import UTC, datetime
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
-from sqlmodel import col, select
 
 from app.deps import ArticleDep, RulesDep, SessionDep, Viewer
-from app.models import Comment, CommentStatus, utcnow
+from app.models import utcnow
 from app.services import articles, comments, editorial
 from app.templating import render
 
@@ -60,17 +59,6 @@ def feed_featured(request: Request, session: SessionDep, article: ArticleDep) ->
 @router.get("/articles/{slug}/comments.atom", name="feed_comments")
 def feed_comments(request: Request, session: SessionDep, article: ArticleDep) -> Response:
     """The latest published comments: nothing pending, rejected, hidden or deleted."""
-    rows = list(
-        session.exec(
-            select(Comment)
-            .where(
-                Comment.article_id == article.id,
-                Comment.status == CommentStatus.published,
-                col(Comment.hidden_at).is_(None),
-            )
-            .order_by(col(Comment.id).desc())
-            .limit(FEED_SIZE)
-        ).all()
-    )
+    rows = comments.latest_published(session, article=article, limit=FEED_SIZE)
     nodes = comments.nodes_for(session, rows, None)
     return _feed(request, article, [nodes[c.id] for c in rows if c.id is not None], "comments")
