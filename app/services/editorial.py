@@ -373,10 +373,29 @@ class Sides:
 
 
 def sides(session: Session, *, article: Article, viewer: User | None, per_side: int = 10) -> Sides:
-    """The best-ranked top-level reactions of each stance, featured ones first."""
+    """The best-ranked top-level reactions of each stance, featured ones first.
+
+    The featured ones are a handful, read in one query through ix_comment_featured; the others, a
+    query a stance walking ix_comment_top_best, which stops at the limit. One query a stance ordered
+    by "featured first" matched no index and sorted every top-level reaction of the stance: 120 ms for
+    the debate page of a 100,000-comment debate, against 11 ms for a 1,000-comment one."""
+    featured: dict[Stance, list[Comment]] = {s: [] for s in Stance}
+    for c in session.exec(
+        select(Comment)
+        .where(Comment.article_id == article.id, col(Comment.featured_at).is_not(None))
+        # In the index's order: SQLite, which has no statistics, then takes that index over the others
+        # that start with article_id.
+        .order_by(col(Comment.featured_rank))
+    ).all():
+        public = c.status == CommentStatus.published and c.hidden_at is None
+        if public and c.parent_id is None and c.stance is not None:
+            featured[c.stance].append(c)
 
     def best(stance: Stance, limit: int) -> list[Comment]:
-        return list(
+        first = sorted(featured[stance], key=lambda c: (c.score_best, c.id), reverse=True)[:limit]
+        if len(first) == limit:
+            return first
+        return first + list(
             session.exec(
                 select(Comment)
                 .where(
@@ -385,11 +404,10 @@ def sides(session: Session, *, article: Article, viewer: User | None, per_side: 
                     Comment.stance == stance,
                     Comment.status == CommentStatus.published,
                     col(Comment.hidden_at).is_(None),
+                    col(Comment.featured_at).is_(None),
                 )
-                .order_by(
-                    col(Comment.featured_at).is_(None), col(Comment.score_best).desc(), col(Comment.id).desc()
-                )
-                .limit(limit)
+                .order_by(col(Comment.score_best).desc(), col(Comment.id).desc())
+                .limit(limit - len(first))
             ).all()
         )
 

@@ -13,7 +13,7 @@ from sqlmodel import Session, select
 
 from app.db import make_engine
 from app.models import Article, Comment, User
-from app.services import articles, comments
+from app.services import articles, comments, editorial
 from bench import seed
 from tests.perf.live import fresh_database
 
@@ -170,3 +170,46 @@ def test_the_feed_of_an_older_debate_reads_its_own_comments_only(big_debate: tup
     scan = next(node for node in _nodes(plan) if "Scan" in node["Node Type"])
     assert scan.get("Index Name") == "ix_comment_article_latest"
     assert scan["Actual Rows"] + scan.get("Rows Removed by Filter", 0) <= 100
+
+
+def _statements(engine: sa.Engine, call: Any) -> list[tuple[str, Any]]:
+    """The SELECTs that call(session) sends."""
+    captured: list[tuple[str, Any]] = []
+
+    def capture(_c: Any, _cur: Any, statement: str, parameters: Any, _ctx: Any, many: bool) -> None:
+        if not many and statement.lstrip().upper().startswith("SELECT"):
+            captured.append((statement, parameters))
+
+    with Session(engine) as session:
+        sa.event.listen(engine, "before_cursor_execute", capture)
+        try:
+            call(session)
+        finally:
+            sa.event.remove(engine, "before_cursor_execute", capture)
+    return captured
+
+
+def debate_view(slug: str) -> Any:
+    def call(session: Session) -> None:
+        article = session.exec(select(Article).where(Article.slug == slug)).one()
+        sides = editorial.sides(session, article=article, viewer=None)
+        assert len(sides.for_) == len(sides.against) == 10
+
+    return call
+
+
+def test_the_debate_view_reads_a_few_rows_per_stance(big_debate: tuple[sa.Engine, str]) -> None:
+    """The two-sided view of "grand" (6,000 top-level reactions): the best ten of each stance, read
+    through indexes that stop at the limit, not by sorting every reaction of the stance."""
+    engine, slug = big_debate
+    read = []
+    with engine.connect() as conn:
+        for statement, parameters in _statements(engine, debate_view(slug)):
+            if "FROM comment" not in statement:
+                continue
+            explained = conn.exec_driver_sql("EXPLAIN (ANALYZE, FORMAT JSON) " + statement, parameters)
+            nodes = list(_nodes(explained.scalar_one()[0]["Plan"]))
+            scans = [n for n in nodes if "Scan" in n["Node Type"]]
+            read.append(sum(n["Actual Rows"] + n.get("Rows Removed by Filter", 0) for n in scans))
+    assert len(read) == 4  # the featured ones, then the best of each stance
+    assert max(read) <= 200, read

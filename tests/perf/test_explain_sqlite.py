@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from app.db import make_engine
 from bench import seed
 from tests.perf.live import fresh_database
-from tests.perf.test_explain import _copy_debate, _page_queries
+from tests.perf.test_explain import _copy_debate, _page_queries, _statements, debate_view
 
 # The partial index each score order must walk; newest and oldest may walk ix_comment_top_id or
 # ix_comment_article_id (article_id = ? AND parent_id IS NULL, then id order): both are in order.
@@ -82,3 +82,16 @@ def test_no_page_query_scans_the_comment_table(sqlite_debate: tuple[sa.Engine, s
             if re.search(r"^SCAN comment\b", plan, re.MULTILINE):
                 scans[label] = plan
     assert scans == {}
+
+
+def test_the_debate_view_walks_indexes_without_sorting(sqlite_debate: tuple[sa.Engine, str]) -> None:
+    """The featured reactions through ix_comment_featured, the best of each stance through
+    ix_comment_top_best in order (no sort of the stance's reactions)."""
+    engine, slug = sqlite_debate
+    plans = []
+    with engine.connect() as conn:
+        for statement, parameters in _statements(engine, debate_view(slug)):
+            if "FROM comment" in statement:
+                plans.append(_plan(conn, statement, parameters))
+    assert plans[0] == "SEARCH comment USING INDEX ix_comment_featured (article_id=?)"
+    assert plans[1:] == ["SEARCH comment USING INDEX ix_comment_top_best (article_id=?)"] * 3

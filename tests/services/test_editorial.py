@@ -6,7 +6,7 @@ import pytest
 from sqlmodel import Session, select
 
 from app.errors import Conflict, Invalid, PermissionDenied
-from app.models import ModerationAction, Notification, Role, Stance
+from app.models import CommentStatus, ModerationAction, Notification, Role, Stance, utcnow
 from app.services import articles, comments, editorial, moderation, votes
 from tests.factories import make_article, make_comment, make_user
 
@@ -145,3 +145,34 @@ def test_only_an_admin_gives_roles_and_it_is_logged(session: Session) -> None:
     entry = session.exec(select(ModerationAction).where(ModerationAction.action == "role_change")).first()
     assert entry is not None
     assert entry.note == "reader → moderator"
+
+
+def test_the_debate_view_takes_only_public_top_level_reactions_and_keeps_to_the_limit(
+    session: Session,
+) -> None:
+    editor, article = make_user(session, role=Role.editor), make_article(session)
+    featured = []
+    for ups in (0, 2, 1):  # featured, then ranked by score among themselves
+        c = make_comment(session, article=article, stance=Stance.for_)
+        for _ in range(ups):
+            votes.set_vote(session, voter=make_user(session), comment_id=c.id, value=1)
+        editorial.feature(session, editor=editor, comment=c)
+        featured.append(c)
+    best_unfeatured = make_comment(session, article=article, stance=Stance.for_)
+    votes.set_vote(session, voter=make_user(session), comment_id=best_unfeatured.id, value=1)
+    hidden = make_comment(session, article=article, stance=Stance.for_)
+    editorial.feature(session, editor=editor, comment=hidden)
+    hidden.hidden_at = utcnow()
+    reply = make_comment(session, article=article, parent=featured[0])
+    editorial.feature(session, editor=editor, comment=reply)
+    held = make_comment(session, article=article, stance=Stance.against)
+    held.status = CommentStatus.pending
+    other_debate = make_comment(session, stance=Stance.against)
+    editorial.feature(session, editor=editor, comment=other_debate)
+    session.flush()
+
+    found = editorial.sides(session, article=article, viewer=None, per_side=2)
+    assert [n.id for n in found.for_] == [featured[1].id, featured[2].id]
+    found = editorial.sides(session, article=article, viewer=None, per_side=10)
+    assert [n.id for n in found.for_] == [featured[1].id, featured[2].id, featured[0].id, best_unfeatured.id]
+    assert found.against == found.nuanced == []
