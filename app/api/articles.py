@@ -228,16 +228,8 @@ def _cached(cache: RenderCache | None, key: Hashable | None, build: Callable[[],
     """The cached body for an anonymous reader, built by one request at a time when missing."""
     if cache is None or key is None:
         return build()
-    cached = cache.get(key)
-    if cached is None:
-        with cache.single_flight(key) as flight:
-            cached = cache.get(key) or flight.body()
-            if cached is None:
-                response = build()
-                if response.status_code == 200:
-                    cache.put(key, bytes(response.body), flight=flight)
-                return response
-    return Response(cached, media_type="application/json")
+    answer = cache.serve(key, build)
+    return answer if isinstance(answer, Response) else Response(answer, media_type="application/json")
 
 
 def _count(items: list[dict[str, object]]) -> int:

@@ -18,13 +18,24 @@ from __future__ import annotations
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Hashable, Iterator
+from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Protocol, TypeVar
 
 import sqlalchemy as sa
 
 from app.models import Article
+
+
+class Built(Protocol):
+    """What a route builds: a response, of which a 200's body is kept."""
+
+    status_code: int
+    body: bytes | memoryview
+
+
+R = TypeVar("R", bound=Built)
 
 
 @dataclass(frozen=True)
@@ -106,6 +117,21 @@ class RenderCache:
             while self._entries and (len(self._entries) > self.max_entries or self._size > self.max_bytes):
                 self._drop(next(iter(self._entries)))
 
+    def serve(self, key: Hashable, build: Callable[[], R], token: str | None = None) -> bytes | R:
+        """The body kept under key (with this visitor's token put back), or else what build() answers,
+        kept when it is a 200; a burst of misses for one key builds it once (single_flight)."""
+        cached = self.get(key, token)
+        if cached is not None:
+            return cached
+        with self.single_flight(key) as flight:
+            cached = self.get(key, token) or flight.body(token)
+            if cached is not None:
+                return cached
+            response = build()
+            if response.status_code == 200:
+                self.put(key, bytes(response.body), token, flight=flight)
+            return response
+
     @contextmanager
     def single_flight(self, key: Hashable) -> Iterator[Flight]:
         """Held by the one request that builds a missing entry; the others wanting the same key wait
@@ -184,3 +210,7 @@ def comments_key(state: tuple[Hashable, ...], *, sort: str, cursor: str | None, 
 
 def thread_key(state: tuple[Hashable, ...], *, sort: str) -> Hashable:
     return ("thread", state, sort)
+
+
+def permalink_key(state: tuple[Hashable, ...], *, comment_id: int, locale: str) -> Hashable:
+    return ("permalink", state, comment_id, locale)

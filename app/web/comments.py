@@ -18,6 +18,7 @@ from app.deps import (
     RulesDep,
     SessionDep,
     Viewer,
+    csrf_token,
     run_db,
 )
 from app.errors import DomainError, NotFound
@@ -25,6 +26,7 @@ from app.i18n import _
 from app.models import Article, Reason, Stance, utcnow
 from app.models.schemas import CommentCreate, CommentUpdate
 from app.services import articles, comments, moderation, votes
+from app.services.cache import article_state, get_cache, permalink_key
 from app.services.rendering import render_comment
 from app.templating import is_htmx, render
 from app.text import clean_text
@@ -155,10 +157,26 @@ def preview_comment(request: Request, user: CurrentUser, body: Body = "") -> HTM
 def permalink(
     request: Request, session: SessionDep, viewer: Viewer, comment: CommentDep, rules: RulesDep
 ) -> HTMLResponse:
-    found = comments.branch(session, comment=comment, viewer=viewer)
-    return render(
-        request, "comments/permalink.html", article=comment.article, branch=found, now=utcnow(), rules=rules
-    )
+    def build() -> HTMLResponse:
+        found = comments.branch(session, comment=comment, viewer=viewer)
+        return render(
+            request,
+            "comments/permalink.html",
+            article=comment.article,
+            branch=found,
+            now=utcnow(),
+            rules=rules,
+        )
+
+    # A shared link brings anonymous visitors by the thousand: they share one rendering per version
+    # of the debate, as on the article page.
+    cache = get_cache(request.app.state) if viewer is None else None
+    state = article_state(session.connection(), comment.article.slug) if cache is not None else None
+    if cache is None or state is None or comment.id is None:
+        return build()
+    key = permalink_key(state, comment_id=comment.id, locale=request.state.locale)
+    answer = cache.serve(key, build, csrf_token(request))
+    return answer if isinstance(answer, HTMLResponse) else HTMLResponse(answer)
 
 
 @router.get("/comments/{comment_id}/replies", name="more_replies")

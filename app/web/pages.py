@@ -44,19 +44,12 @@ def article_page(
     state = article_state(session.connection(), article.slug) if cache is not None else None
     if cache is not None and state is not None:
         key = page_key(state, sort=order.value, after=after, locale=request.state.locale, fragment=fragment)
-        token = csrf_token(request)
-        cached = cache.get(key, token)
-        if cached is None:
-            with cache.single_flight(key) as flight:
-                cached = cache.get(key, token) or flight.body(token)
-                if cached is None:
-                    response = _article_page(
-                        request, session, viewer, article, rules, order, after, fragment, headers
-                    )
-                    if response.status_code == 200:
-                        cache.put(key, bytes(response.body), token, flight=flight)
-                    return response
-        return HTMLResponse(cached, headers=headers)
+        answer = cache.serve(
+            key,
+            lambda: _article_page(request, session, viewer, article, rules, order, after, fragment, headers),
+            csrf_token(request),
+        )
+        return answer if isinstance(answer, Response) else HTMLResponse(answer, headers=headers)
     return _article_page(request, session, viewer, article, rules, order, after, fragment, headers)
 
 

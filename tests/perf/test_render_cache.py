@@ -172,3 +172,40 @@ def test_a_body_too_big_to_keep_is_still_shared_with_the_requests_that_waited_fo
     assert cache.get("k") is None  # too big to keep: the next burst builds it again
     with cache.single_flight("k") as flight:
         assert flight.body() is None
+
+
+def test_a_permalink_is_shared_by_anonymous_visitors_and_follows_the_debate(
+    live: TestClient, committed: Engine
+) -> None:
+    """A link to one comment, shared elsewhere, brings anonymous visitors by the thousand: they get one
+    rendering per version of the debate, each with their own CSRF token, and a reply shows at once."""
+    _slug, comment_id = _article(committed)
+    first = TestClient(live.app, base_url="http://testserver")
+    second = TestClient(live.app, base_url="http://testserver")
+    cache: RenderCache = live.app.state.render_cache  # type: ignore[attr-defined]
+    page_one = first.get(f"/comments/{comment_id}")
+    hits = cache.hits
+    page_two = second.get(f"/comments/{comment_id}")
+    assert page_one.status_code == page_two.status_code == 200
+    assert cache.hits == hits + 1
+    token_one = page_one.text.split(CSRF_MARK)[1].split('"')[0]
+    token_two = page_two.text.split(CSRF_MARK)[1].split('"')[0]
+    assert token_one != token_two
+    assert page_two.text == page_one.text.replace(token_one, token_two)
+    with Session(committed) as session:
+        from app.models import Comment
+
+        parent = session.get(Comment, comment_id)
+        assert parent is not None
+        make_comment(session, parent=parent, body="Une réponse au lien partagé.")
+        session.commit()
+    assert "Une réponse au lien partagé" in second.get(f"/comments/{comment_id}").text
+    assert "Une réponse au lien partagé" in first.get(f"/comments/{comment_id}").text
+    # A signed-in reader is never served the anonymous rendering.
+    with Session(committed, expire_on_commit=False) as session:
+        reader = make_user(session)
+        session.commit()
+    login(live, reader)
+    signed = live.get(f"/comments/{comment_id}").text
+    assert "Signaler" in signed
+    assert "Signaler" not in first.get(f"/comments/{comment_id}").text
