@@ -149,21 +149,15 @@ def test_the_feed_of_an_older_debate_reads_its_own_comments_only(big_debate: tup
     """The 50 latest comments of "petit" (500 comments, the first debate of 100,000): walked by id alone,
     pk_comment would be read backwards through every later debate, 100,000 rows filtered away."""
     engine, _slug = big_debate
-    captured: list[tuple[str, Any]] = []
+    latest: list[Comment] = []
 
-    def capture(_c: Any, _cur: Any, statement: str, parameters: Any, _ctx: Any, many: bool) -> None:
-        captured.append((statement, parameters))
-
-    with Session(engine) as session:
+    def feed(session: Session) -> None:
         article = session.exec(select(Article).where(Article.slug == "petit")).one()
-        sa.event.listen(engine, "before_cursor_execute", capture)
-        try:
-            latest = comments.latest_published(session, article=article)
-        finally:
-            sa.event.remove(engine, "before_cursor_execute", capture)
+        latest.extend(comments.latest_published(session, article=article))
+
+    (_article, (statement, parameters)) = _statements(engine, feed)
     assert len(latest) == 50
     assert [c.id for c in latest] == sorted((c.id for c in latest), reverse=True)
-    ((statement, parameters),) = captured
     with engine.connect() as conn:
         explained = conn.exec_driver_sql("EXPLAIN (ANALYZE, FORMAT JSON) " + statement, parameters)
         plan = explained.scalar_one()[0]["Plan"]
