@@ -3,9 +3,11 @@
 Seeds debates of 1,000, 10,000 and 100,000 comments (bulk inserts into a database built by
 Alembic), installs Isso from PyPI into bench/.work/isso-venv and seeds the same 1,000-comment
 debate there, then loads each server with wrk (one uvicorn/gunicorn worker each), each scenario
-BENCH_RUNS times for BENCH_SECONDS (posting and voting beside the peer's, their runs in turn: both
-servers meet the same moments of the machine), and prints medians, ratios, resident memory and, when a
-PostgreSQL server answers, EXPLAIN of the hot queries on the 100,000-comment debate.
+BENCH_RUNS times for BENCH_SECONDS (posting and voting, through the API and as the page's htmx forms
+send them, beside the peer's, their runs in turn: both servers meet the same moments of the machine),
+and prints medians, ratios, resident memory and, when a PostgreSQL server answers, EXPLAIN of the hot
+queries on the 100,000-comment debate. The signed-in pages are a reader's who has voted on a third of
+the 1,000-comment debate's comments and taken a stance on its question.
 
 Environment: BENCH_SECONDS (8), BENCH_RUNS (3), BENCH_CONNECTIONS (32),
 BENCH_PG_URL (postgresql+psycopg://postgres@127.0.0.1:5432/test; "none" skips the EXPLAIN section).
@@ -276,7 +278,11 @@ class TribuneData:
     reply_parents: list[int]
 
 
-def seed_tribune(url: str, *, sizes: tuple[int, ...], with_load: bool = True) -> TribuneData:
+def seed_tribune(
+    url: str, *, sizes: tuple[int, ...], with_load: bool = True, reader_votes: bool = False
+) -> TribuneData:
+    """The debates of `sizes` comments; with_load: the 200 readers' sessions, a moderator's and a
+    pending queue; reader_votes: the first reader's votes and stance on the smallest debate."""
     command.upgrade(alembic_config(url), "head")
     engine = sa.create_engine(url)
     bodies, rendered = seed.rendered_pool()
@@ -299,6 +305,15 @@ def seed_tribune(url: str, *, sizes: tuple[int, ...], with_load: bool = True) ->
                 seed.USER.update().where(seed.USER.c.id == mod_id[0]).values(role=seed.Role.moderator)
             )
             moderator = seed.insert_sessions(conn, mod_id, secret=SECRET)[0]
+            if reader_votes:
+                # The reader of the signed-in pages (signed_in.lua) has voted on a third of the small
+                # debate's comments and answered its question, as a regular reader of a debate has.
+                reader, small = creds[0].user_id, debates[sizes[0]]
+                voted = seed.insert_reader_votes(conn, user_id=reader, debate=small)
+                seed.insert_stance(
+                    conn, user_id=reader, article_id=small.article_id, stance=seed.Stance.against
+                )
+                log(f"the signed-in reader: {voted} votes on the {small.size:,} debate and a stance")
             # A pending queue for the moderators' page: 60 held reactions on the 10,000 debate.
             held = debates[sizes[1] if len(sizes) > 1 else sizes[0]]
             now = datetime.now(UTC)
@@ -331,14 +346,27 @@ def seed_tribune(url: str, *, sizes: tuple[int, ...], with_load: bool = True) ->
     return TribuneData(url, debates, creds, moderator, branch_id, branch_size + 1, ids, ids)  # type: ignore[arg-type]
 
 
+# What a browser sends for a form: unreserved bytes as they are, spaces as +, every other byte
+# (UTF-8 included) as %XX. Applied to the fixed texts once, when the script loads, and to each
+# request's unique suffix.
+LUA_FORM_ENCODE = """
+local function encode(s)
+  return (s:gsub("[^%w%-%.%_~ ]", function(ch) return string.format("%%%02X", ch:byte()) end):gsub(" ", "+"))
+end
+"""
+
+
+def lua_creds(data: TribuneData) -> str:
+    return ",".join(f"{{{lua_string(c.cookie)},{lua_string(c.csrf)}}}" for c in data.creds)
+
+
 def tribune_post_script(data: TribuneData, slug: str) -> Path:
-    creds = ",".join(f"{{{lua_string(c.cookie)},{lua_string(c.csrf)}}}" for c in data.creds)
     texts = ",".join(lua_string(json.dumps(b)[1:-1]) for b in seed.make_bodies(40, seed=11))
     parents = ",".join(str(i) for i in data.reply_parents)
     return write_script(
         "tribune_post.lua",
         f"""
-local creds = {{{creds}}}
+local creds = {{{lua_creds(data)}}}
 local texts = {{{texts}}}
 local parents = {{{parents}}}
 local stances = {{"for", "against", "nuanced"}}
@@ -362,12 +390,11 @@ end
 
 
 def tribune_vote_script(data: TribuneData) -> Path:
-    creds = ",".join(f"{{{lua_string(c.cookie)},{lua_string(c.csrf)}}}" for c in data.creds)
     ids = ",".join(str(i) for i in data.vote_ids)
     return write_script(
         "tribune_vote.lua",
         f"""
-local creds = {{{creds}}}
+local creds = {{{lua_creds(data)}}}
 local ids = {{{ids}}}
 local values = {{"1", "-1"}}
 function init(args) math.randomseed(os.time() + 1) end
@@ -377,6 +404,67 @@ function request()
   return wrk.format("PUT", path,
     {{["Cookie"] = c[1], ["X-CSRF-Token"] = c[2], ["Content-Type"] = "application/json"}},
     '{{"value": ' .. values[math.random(2)] .. '}}')
+end
+""",
+    )
+
+
+def tribune_form_post_script(data: TribuneData, slug: str) -> Path:
+    """What the page's composer sends through htmx: the form's fields (csrf_token, stance or
+    parent_id, body) url-encoded, and the token again in the header htmx takes from <body hx-headers>."""
+    texts = ",".join(lua_string(b) for b in seed.make_bodies(40, seed=11))
+    parents = ",".join(str(i) for i in data.reply_parents)
+    return write_script(
+        "tribune_form_post.lua",
+        LUA_FORM_ENCODE
+        + f"""
+local creds = {{{lua_creds(data)}}}
+local texts = {{{texts}}}
+local parents = {{{parents}}}
+local stances = {{"for", "against", "nuanced"}}
+for _, c in ipairs(creds) do c[3] = "csrf_token=" .. encode(c[2]) end
+for i, text in ipairs(texts) do texts[i] = encode(text) end
+local n = 0
+function init(args) math.randomseed(os.time() + 3) end
+function request()
+  n = n + 1
+  local c = creds[math.random(#creds)]
+  local text = texts[math.random(#texts)] .. encode(" (n° " .. n .. "-" .. math.random(1000000) .. ")")
+  local field
+  if math.random() < 0.3 then
+    field = "&stance=" .. stances[math.random(3)]
+  else
+    field = "&parent_id=" .. parents[math.random(#parents)]
+  end
+  return wrk.format("POST", "/articles/{slug}/comments",
+    {{["HX-Request"] = "true", ["Cookie"] = c[1], ["X-CSRF-Token"] = c[2],
+      ["Content-Type"] = "application/x-www-form-urlencoded"}},
+    c[3] .. field .. "&body=" .. text)
+end
+""",
+    )
+
+
+def tribune_htmx_vote_script(data: TribuneData) -> Path:
+    """What a click on a vote arrow sends through htmx: the vote form's hidden csrf_token and the
+    clicked button's direction. A second click on the same arrow withdraws the vote (a toggle)."""
+    ids = ",".join(str(i) for i in data.vote_ids)
+    return write_script(
+        "tribune_htmx_vote.lua",
+        LUA_FORM_ENCODE
+        + f"""
+local creds = {{{lua_creds(data)}}}
+local ids = {{{ids}}}
+local directions = {{"&direction=up", "&direction=down"}}
+for _, c in ipairs(creds) do c[3] = "csrf_token=" .. encode(c[2]) end
+function init(args) math.randomseed(os.time() + 4) end
+function request()
+  local c = creds[math.random(#creds)]
+  local path = "/comments/" .. ids[math.random(#ids)] .. "/vote"
+  return wrk.format("POST", path,
+    {{["HX-Request"] = "true", ["Cookie"] = c[1], ["X-CSRF-Token"] = c[2],
+      ["Content-Type"] = "application/x-www-form-urlencoded"}},
+    c[3] .. directions[math.random(2)])
 end
 """,
     )
@@ -594,7 +682,8 @@ def tribune_reads(tribune: Tribune, data: TribuneData) -> dict[str, Result]:
     small, mid, large = (data.debates[s] for s in sorted(data.debates))
     page = f"/articles/{small.slug}"
     measure("page_1k", "article page, 1,000 debate (anonymous)", page)
-    measure("page_1k_signed", "article page, 1,000 debate (signed in)", page, tribune.signed)
+    # A reader with votes on a third of the comments and a stance on the question (seed_tribune).
+    measure("page_1k_signed", "article page, 1,000 (signed in, voted)", page, tribune.signed)
     measure("api_1k", "comments API first page, 1,000", f"/api/v1/articles/{small.slug}/comments")
     measure("thread_1k", "whole 1,000 debate as JSON (/thread)", f"/api/v1/articles/{small.slug}/thread")
     measure("branch", f"permalink page ({data.branch_size}-comment branch)", f"/comments/{data.branch_id}")
@@ -622,23 +711,31 @@ def tribune_reads(tribune: Tribune, data: TribuneData) -> dict[str, Result]:
 
 
 def writes(tribune: Tribune, data: TribuneData, isso: Server | None, size: int) -> dict[str, Result]:
-    """Posting and voting, each beside the peer's when there is one, their runs taken in turn."""
+    """Posting and voting, through the API and as the page's htmx forms send them, each beside the
+    peer's when there is one, their runs taken in turn (the peer's, the API's, the form's)."""
     ours = tribune.server
     small = data.debates[min(data.debates)]
     post = Load("post a comment (API)", ours, script=tribune_post_script(data, small.slug))
+    post_htmx = Load("post a reaction (htmx form)", ours, script=tribune_form_post_script(data, small.slug))
     vote = Load("vote (API)", ours, script=tribune_vote_script(data))
+    vote_htmx = Load("vote (htmx form)", ours, script=tribune_htmx_vote_script(data))
     if isso is None:
-        return dict(zip(("post", "vote"), scenarios(post, vote), strict=True))
+        keys = ("post", "post_htmx", "vote", "vote_htmx")
+        return dict(zip(keys, scenarios(post, post_htmx, vote, vote_htmx), strict=True))
     isso_post, isso_vote = isso_scripts(size)
     results = dict(
         zip(
-            ("isso_post", "post"),
-            scenarios(Load("Isso: post a comment", isso, script=isso_post), post),
+            ("isso_post", "post", "post_htmx"),
+            scenarios(Load("Isso: post a comment", isso, script=isso_post), post, post_htmx),
             strict=True,
         )
     )
     results |= dict(
-        zip(("isso_vote", "vote"), scenarios(Load("Isso: vote", isso, script=isso_vote), vote), strict=True)
+        zip(
+            ("isso_vote", "vote", "vote_htmx"),
+            scenarios(Load("Isso: vote", isso, script=isso_vote), vote, vote_htmx),
+            strict=True,
+        )
     )
     return results
 
@@ -740,7 +837,7 @@ def main() -> int:
     (RUN / "instance").mkdir()
     log(f"{RUNS} runs of {SECONDS}s per scenario, {CONNS} connections unless said, wrk on 127.0.0.1")
     url = f"sqlite:///{RUN / 'tribune.db'}"
-    data = seed_tribune(url, sizes=(1000, 10_000, 100_000))
+    data = seed_tribune(url, sizes=(1000, 10_000, 100_000), reader_votes=True)
     hello_before = run_hello("bare FastAPI hello (first)")
     with isso_server(1000) as peer:
         isso = isso_reads(peer, 1000)
@@ -810,6 +907,11 @@ def main() -> int:
     )
     ratio("article page 1,000 / bare hello (req/s)", div(ours["page_1k"].rps, hello.rps), 0.10)
     ratio(
+        "signed-in (voted) / anonymous article page 1,000 (req/s)",
+        div(ours["page_1k_signed"].rps, ours["page_1k"].rps),
+        0.3,
+    )
+    ratio(
         "signed-in article page 1,000 (no cache) / Isso first page",
         div(ours["page_1k_signed"].rps, isso["isso_page"].rps),
         None,
@@ -839,8 +941,10 @@ def main() -> int:
         "p50 first page 100,000 / 1,000 (signed in, no cache)",
         div(ours["page_100k_signed"].p50, ours["page_1k_signed"].p50), 1.5, at_most=True,
     )  # fmt: skip
-    ratio("posting / Isso posting (req/s)", div(ours["post"].rps, isso["isso_post"].rps), 2)
-    ratio("voting / Isso voting (req/s)", div(ours["vote"].rps, isso["isso_vote"].rps), 2)
+    ratio("posting (API) / Isso posting (req/s)", div(ours["post"].rps, isso["isso_post"].rps), 2)
+    ratio("form post (htmx) / Isso posting (req/s)", div(ours["post_htmx"].rps, isso["isso_post"].rps), 2)
+    ratio("voting (API) / Isso voting (req/s)", div(ours["vote"].rps, isso["isso_vote"].rps), 2)
+    ratio("htmx vote / Isso voting (req/s)", div(ours["vote_htmx"].rps, isso["isso_vote"].rps), 2)
     ratio("peak resident memory of the Tribune worker (MB)", peak / 1e6, 200, at_most=True)
     print()
     if explain:

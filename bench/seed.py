@@ -16,7 +16,18 @@ from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 
-from app.models import Article, AuthSession, Comment, CommentStatus, CommentVote, Role, Stance, User
+from app.models import (
+    Article,
+    AuthSession,
+    Comment,
+    CommentStatus,
+    CommentVote,
+    Role,
+    Stance,
+    StanceDaily,
+    StanceVote,
+    User,
+)
 from app.security import new_token, sign, token_digest
 from app.services.ranking import controversy, wilson_lower_bound
 from app.services.rendering import render_article, render_comment
@@ -26,6 +37,8 @@ ARTICLE = Article.__table__  # type: ignore[attr-defined]
 USER = User.__table__  # type: ignore[attr-defined]
 VOTE = CommentVote.__table__  # type: ignore[attr-defined]
 AUTH = AuthSession.__table__  # type: ignore[attr-defined]
+STANCE_VOTE = StanceVote.__table__  # type: ignore[attr-defined]
+STANCE_DAILY = StanceDaily.__table__  # type: ignore[attr-defined]
 
 # A fixed argon2 hash: the seeded accounts never log in with a password (the bench gives them sessions).
 PASSWORD_HASH = "$argon2id$v=19$m=65536,t=3,p=4$c2VlZGVkc2VlZGVk$Yl0d7xk0mEhQ3UQpIsu0xwqrZ2Vt0iNlT7r0VQmFhAc"
@@ -256,6 +269,67 @@ def seed_debate(
             "SELECT setval(pg_get_serial_sequence('comment', 'id'), (SELECT max(id) FROM comment))"
         )
     return Seeded(article_id, slug, base + 1, size, tops)
+
+
+def insert_reader_votes(conn: sa.Connection, *, user_id: int, debate: Seeded, every: int = 3) -> int:
+    """One reader's votes on every `every`-th comment of a debate (two up for one down), never on
+    their own, the comments' tallies and scores moved to match. Returns how many votes."""
+    now = datetime.now(UTC)
+    targets = conn.execute(
+        sa.select(COMMENT.c.id, COMMENT.c.upvotes, COMMENT.c.downvotes)
+        .where(
+            COMMENT.c.id.in_(range(debate.first_id, debate.first_id + debate.size, every)),
+            COMMENT.c.author_id != user_id,
+        )
+        .order_by(COMMENT.c.id)
+    ).all()
+    votes, tallies = [], []
+    for n, (comment_id, up, down) in enumerate(targets):
+        value = -1 if n % 3 == 2 else 1
+        up, down = up + (value == 1), down + (value == -1)
+        votes.append({"user_id": user_id, "comment_id": comment_id, "value": value, "created_at": now})
+        tallies.append(
+            {
+                "target": comment_id,
+                "up": up,
+                "down": down,
+                "best": wilson_lower_bound(up, down),
+                "controversy": controversy(up, down),
+            }
+        )
+    if votes:
+        conn.execute(VOTE.insert(), votes)
+        conn.execute(
+            COMMENT.update()
+            .where(COMMENT.c.id == sa.bindparam("target"))
+            .values(
+                upvotes=sa.bindparam("up"),
+                downvotes=sa.bindparam("down"),
+                score_best=sa.bindparam("best"),
+                score_controversy=sa.bindparam("controversy"),
+            ),
+            tallies,
+        )
+    return len(votes)
+
+
+def insert_stance(conn: sa.Connection, *, user_id: int, article_id: int, stance: Stance) -> None:
+    """One reader's answer to the article's question, the article's tally and today's row of its
+    history counting it."""
+    now = datetime.now(UTC)
+    conn.execute(
+        STANCE_VOTE.insert().values(
+            user_id=user_id, article_id=article_id, stance=stance, created_at=now, updated_at=now
+        )
+    )
+    column = ARTICLE.c[f"tally_{stance.value}"]
+    conn.execute(ARTICLE.update().where(ARTICLE.c.id == article_id).values({column: column + 1}))
+    tally = conn.execute(
+        sa.select(ARTICLE.c.tally_for, ARTICLE.c.tally_against, ARTICLE.c.tally_nuanced).where(
+            ARTICLE.c.id == article_id
+        )
+    ).one()
+    conn.execute(STANCE_DAILY.insert().values(article_id=article_id, day=now.date(), **tally._mapping))
 
 
 def rendered_pool(count: int = 240) -> tuple[list[str], list[str]]:
