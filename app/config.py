@@ -44,9 +44,6 @@ class Settings(BaseSettings):
     # SQLite statements run in the event loop rather than in a pool thread (app/deps.py run_db); off
     # when several processes share one SQLite file (`tribune serve --workers N` turns it off).
     inline_sqlite: bool = True
-    # The busiest requests (a vote) answered without FastAPI's dependency solver when they pass every
-    # check (routing.Lane); off, every request goes through its route. The answers are the same.
-    fast_lanes: bool = True
 
     # Abuse limits (app/services/ratelimit.py); TRIBUNE_RATE_LIMITS=false turns them all off.
     rate_limits: bool = True

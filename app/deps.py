@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass
+import contextlib
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from typing import Annotated, Any, TypeVar
 
 import sqlalchemy as sa
@@ -13,17 +14,19 @@ from starlette.concurrency import run_in_threadpool
 
 from app import i18n
 from app.config import Settings
-from app.db import finish, writer
 from app.errors import NotFound, PermissionDenied, Unauthorized
 from app.i18n import _
 from app.middleware import LOCALE_COOKIE
 from app.models import Article, Comment, Role, User
 from app.security import same, sign, token_digest
 from app.services import accounts, articles, comments, events, notifications
+from app.services.accounts import Identity
 from app.services.events import BROKER_KEY
 from app.services.ratelimit import Limiter, client_address
 from app.services.rules import Rules
-from app.services.sql import Db, Tx
+from app.services.sql import Db, UnitOfWork
+from app.templating import is_htmx
+from app.text import parse_id
 
 SESSION_COOKIE = "tribune_session"
 ANON_COOKIE = "tribune_anon"
@@ -62,76 +65,45 @@ async def run_db(request: Request, fn: Callable[..., T], *args: Any, **kwargs: A
     return await run_in_threadpool(fn, *args, **kwargs)
 
 
-async def get_session(request: Request) -> AsyncIterator[Session]:
-    """One request, one transaction. Writing requests begin as writers (BEGIN IMMEDIATE on SQLite).
-    Events queued by services go out through the app's broker once the transaction commits.
-
-    async, so that opening (which does no I/O: the transaction begins at the first statement) costs no
-    thread-pool hop; the commit or rollback, which does, runs in the pool, and only if a transaction
-    was begun."""
-    session = _new_session(request)
-    try:
-        yield session
-    except BaseException:
-        await _finish(request, session, commit=False)
-        raise
-    await _finish(request, session, commit=True)
+async def get_work(request: Request) -> AsyncIterator[UnitOfWork]:
+    """One request, one unit of work, one transaction, committed before the response is sent.
+    Writing requests begin as writers (BEGIN IMMEDIATE on SQLite)."""
+    async with unit_of_work(request, new_work(request)) as work:
+        yield work
 
 
-def _new_session(request: Request) -> Session:
-    engine = request.app.state.engine
+def new_work(request: Request) -> UnitOfWork:
     info = {BROKER_KEY: request.app.state.broker}
-    return Session(
-        writer(engine) if request.method in UNSAFE_METHODS else engine, expire_on_commit=False, info=info
-    )
+    return UnitOfWork(request.app.state.engine, write=request.method in UNSAFE_METHODS, info=info)
 
 
-def lane_session(request: Request) -> tuple[Session, bool]:
-    """A session for a lane (routing.Lane), which calls dependencies itself: get_session's, or its
-    override's (the tests run the app in their own transaction). True when the lane must end it."""
-    override = request.app.dependency_overrides.get(get_session)
-    if override is not None:
-        found: Session = override()
-        return found, False
-    return _new_session(request), True
-
-
-async def _finish(request: Request, session: Session, *, commit: bool) -> None:
-    if session.in_transaction() or session.new or session.dirty or session.deleted:
-        await run_db(request, finish, session, commit=commit)
-    else:
-        session.close()  # nothing was read or written: no I/O, no hop
-
-
-async def get_tx(request: Request) -> AsyncIterator[Tx]:
-    """A lean transaction (services.sql.Tx) for the busiest writes, with get_session's contract: one
-    request, one transaction, committed before the response; events published after the commit. A
-    route takes this or SessionDep, not both (tests/test_routing.py checks)."""
-    tx = _new_tx(request)
+@asynccontextmanager
+async def unit_of_work(request: Request, work: UnitOfWork) -> AsyncIterator[UnitOfWork]:
+    """End a request's unit of work: commit, or roll back on an error; then publish the events its
+    services queued (events.emit), the one place they go out. Ending it does I/O, so it runs through
+    run_db, and only when a transaction was begun."""
     try:
-        yield tx
+        yield work
     except BaseException:
-        if tx.begun:
-            await run_db(request, tx.finish, commit=False)
+        if work.begun:
+            await run_db(request, work.finish, commit=False)
+        events.forget(work.info)
         raise
-    if tx.begun:
-        await run_db(request, tx.finish, commit=True)
-    events.publish_queued(tx.info)
+    if work.begun:
+        await run_db(request, work.finish, commit=True)
+    await events.publish_committed(work.info)
 
 
-def _new_tx(request: Request) -> Tx:
-    info = {BROKER_KEY: request.app.state.broker}
-    return Tx(request.app.state.engine, write=request.method in UNSAFE_METHODS, info=info)
+WorkDep = Annotated[UnitOfWork, Depends(get_work, scope="function")]
 
 
-def lane_tx(request: Request) -> Tx:
-    """A Tx for a lane (routing.Lane), which calls dependencies itself: get_tx's, or its override's
-    (the tests run the app in their own transaction)."""
-    override = request.app.dependency_overrides.get(get_tx)
-    if override is not None:
-        found: Tx = override()
-        return found
-    return _new_tx(request)
+async def get_session(work: WorkDep) -> Session:
+    """The unit of work's ORM session, for the services that load or add ORM objects (made without
+    I/O; it joins the unit of work's transaction)."""
+    return work.orm
+
+
+SessionDep = Annotated[Session, Depends(get_session)]
 
 
 async def get_limiter(request: Request) -> Limiter:
@@ -145,125 +117,80 @@ def client_ip(request: Request) -> str | None:
     return client_address(peer, request.headers.getlist("x-forwarded-for"), request.app.state.trusted_proxies)
 
 
-SessionDep = Annotated[Session, Depends(get_session, scope="function")]
-TxDep = Annotated[Tx, Depends(get_tx, scope="function")]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 RulesDep = Annotated[Rules, Depends(get_rules)]
 LimiterDep = Annotated[Limiter, Depends(get_limiter)]
 
 
-async def get_actor(request: Request, session: SessionDep) -> accounts.Actor | None:
+async def get_viewer(request: Request, work: WorkDep) -> Identity | None:
     """Who is asking, from the session cookie: one statement, no ORM (every request runs this)."""
-    return await _actor(request, session)
+    if hasattr(request.state, "viewer"):
+        viewer: Identity | None = request.state.viewer
+        return viewer
+    return await run_db(request, identify, request, work)
 
 
-async def get_tx_actor(request: Request, tx: TxDep) -> accounts.Actor | None:
-    """get_actor for a route on a Tx."""
-    return await _actor(request, tx)
-
-
-async def _actor(request: Request, db: Db) -> accounts.Actor | None:
-    if hasattr(request.state, "actor"):
-        actor: accounts.Actor | None = request.state.actor
-        return actor
-    return await run_db(request, identify, request, db)
-
-
-def identify(request: Request, session: Db) -> accounts.Actor | None:
-    """get_actor's work, once per request (its callers look for request.state.actor first)."""
-    request.state.actor = None
+def identify(request: Request, db: Db) -> Identity | None:
+    """get_viewer's work, once per request (kept in request.state.viewer)."""
+    request.state.viewer = None
     token = request.cookies.get(SESSION_COOKIE)
     if token and len(token) < 200:
-        found = accounts.resolve_actor(session, token=token, policy=request.app.state.session_policy)
+        found = accounts.resolve_identity(db, token=token, policy=request.app.state.session_policy)
         if found is not None:
-            request.state.actor = found
-            request.state.viewer_snapshot = ViewerSnapshot(
-                id=found.id, username=found.username, role=found.role
-            )
-            if not request.scope["path"].startswith("/api/"):  # not request.url: it builds the whole URL
-                # The header of every page shows a signed-in reader's unread count.
-                request.state.unread = notifications.unread_count(session, user=found)
+            request.state.viewer = found
+            if (
+                request.method == "GET"
+                and not is_htmx(request)
+                and not request.scope["path"].startswith("/api/")
+            ):
+                # The header of every full page shows a signed-in reader's unread count.
+                request.state.unread = notifications.unread_count(db, user=found)
             if found.needs_touch:
-                _touch(request, session, found.session_id)
-    return request.state.actor  # type: ignore[no-any-return]
+                _touch(request, db, found.session_id)
+    return request.state.viewer  # type: ignore[no-any-return]
 
 
-def _touch(request: Request, session: Db, session_id: str) -> None:
+def _touch(request: Request, db: Db, session_id: str) -> None:
     """Record that the session is in use (at most every policy.touch_every), so idle expiry counts
     from the last visit, not from the login. A writing request does it in its own transaction; a
     reading one in a short transaction of its own, so that reading pages never takes the write lock
     for a whole request."""
     if request.method in UNSAFE_METHODS:
-        accounts.touch_session(session, session_id=session_id)
+        accounts.touch_session(db, session_id=session_id)
         return
     accounts.touch_session_if_free(request.app.state.engine, session_id=session_id)
-
-
-ActorDep = Annotated[accounts.Actor | None, Depends(get_actor)]
 
 
 def identify_for_page(request: Request) -> None:
     """Who is reading an error page refused before any dependency ran (a bad CSRF token, an unknown
     address): its header still shows the signed-in reader. A short read of its own; sync, for the
     error handlers, which run in the thread pool."""
-    if hasattr(request.state, "actor") or SESSION_COOKIE not in request.cookies:
+    if hasattr(request.state, "viewer") or SESSION_COOKIE not in request.cookies:
         return
+    work = UnitOfWork(request.app.state.engine, write=False)
     try:
-        with Session(request.app.state.engine) as session:
-            identify(request, session)
+        identify(request, work)
+        work.finish(commit=False)
     except sa.exc.SQLAlchemyError:  # the error being shown may be the database itself
-        request.state.actor = None
+        request.state.viewer = None
+        with contextlib.suppress(sa.exc.SQLAlchemyError):
+            work.finish(commit=False)
 
 
-async def get_viewer(request: Request, session: SessionDep, actor: ActorDep) -> User | None:
-    """The signed-in reader's User row, for routes and services that need the ORM object."""
-    if hasattr(request.state, "viewer"):
-        viewer: User | None = request.state.viewer
-        return viewer
-    return await run_db(request, _load_viewer, request, session, actor)
+Viewer = Annotated[Identity | None, Depends(get_viewer)]
 
 
-def _load_viewer(request: Request, session: Session, actor: accounts.Actor | None) -> User | None:
-    user = session.get(User, actor.id) if actor is not None else None
-    if user is not None:
-        accounts.refresh_status(user)
-    request.state.viewer = user
-    return user
-
-
-@dataclass(frozen=True)
-class ViewerSnapshot:
-    """What templates need of the signed-in reader, copied while the session is open."""
-
-    id: int
-    username: str
-    role: Role
-
-    @classmethod
-    def of(cls, user: User) -> ViewerSnapshot:
-        assert user.id is not None
-        return cls(id=user.id, username=user.username, role=user.role)
-
-
-async def require_user(request: Request, viewer: Annotated[User | None, Depends(get_viewer)]) -> User:
+async def require_viewer(viewer: Viewer) -> Identity:
     if viewer is None:
         raise Unauthorized(_("Connectez-vous pour continuer."))
     return viewer
 
 
-async def require_actor(actor: ActorDep) -> accounts.Actor:
-    # async: no thread-pool hop for a check that does no I/O (the actor is already read).
-    if actor is None:
-        raise Unauthorized(_("Connectez-vous pour continuer."))
-    return actor
+CurrentUser = Annotated[Identity, Depends(require_viewer)]
 
 
-async def require_tx_actor(actor: Annotated[accounts.Actor | None, Depends(get_tx_actor)]) -> accounts.Actor:
-    return await require_actor(actor)
-
-
-def require_role(role: Role) -> Callable[[User], User]:
-    async def dependency(user: Annotated[User, Depends(require_user)]) -> User:
+def require_role(role: Role) -> Callable[[Identity], Awaitable[Identity]]:
+    async def dependency(user: CurrentUser) -> Identity:
         if not user.role.at_least(role):
             raise PermissionDenied(_("Cette page est réservée à l’équipe."))
         return user
@@ -271,39 +198,41 @@ def require_role(role: Role) -> Callable[[User], User]:
     return dependency
 
 
-Viewer = Annotated[User | None, Depends(get_viewer)]
-CurrentUser = Annotated[User, Depends(require_user)]
-CurrentActor = Annotated[accounts.Actor, Depends(require_actor)]
-TxActor = Annotated[accounts.Actor, Depends(require_tx_actor)]  # CurrentActor, for a route on a Tx
-ModeratorUser = Annotated[User, Depends(require_role(Role.moderator))]
-EditorUser = Annotated[User, Depends(require_role(Role.editor))]
-AdminUser = Annotated[User, Depends(require_role(Role.admin))]
+ModeratorUser = Annotated[Identity, Depends(require_role(Role.moderator))]
+EditorUser = Annotated[Identity, Depends(require_role(Role.editor))]
+AdminUser = Annotated[Identity, Depends(require_role(Role.admin))]
 
 
-async def get_article_or_404(request: Request, slug: str, session: SessionDep, actor: ActorDep) -> Article:
-    return await run_db(request, load_article, session, slug, actor)
+async def get_account(request: Request, session: SessionDep, user: CurrentUser) -> User:
+    """The signed-in reader's User row, for the routes that change the account itself."""
+    return await run_db(request, accounts.load_account, session, user)
 
 
-def load_article(session: Session, slug: str, actor: accounts.Actor | None) -> Article:
+Account = Annotated[User, Depends(get_account)]
+
+
+async def get_article_or_404(request: Request, slug: str, session: SessionDep, viewer: Viewer) -> Article:
+    return await run_db(request, load_article, session, slug, viewer)
+
+
+def load_article(session: Session, slug: str, viewer: Identity | None) -> Article:
     if "\x00" in slug:  # no slug has one, and PostgreSQL would refuse to even compare it
         raise NotFound(_("Article introuvable."))
-    return articles.get_article(session, slug=slug, viewer=actor)
+    return articles.get_article(session, slug=slug, viewer=viewer)
 
 
 async def parse_comment_id(comment_id: str) -> int:
-    # Taken as text so that an absurd id ("99999999999999999999", "abc") is a plain 404.
-    if not comment_id.isdigit() or len(comment_id) > 10:
-        raise NotFound(_("Commentaire introuvable."))
-    return int(comment_id)
+    # Taken as text so that an absurd id ("99999999999999999999", "abc", "²") is a plain 404.
+    return parse_id(comment_id, NotFound(_("Commentaire introuvable.")))
 
 
 CommentId = Annotated[int, Depends(parse_comment_id)]
 
 
 async def get_comment_or_404(
-    request: Request, comment_id: CommentId, session: SessionDep, actor: ActorDep
+    request: Request, comment_id: CommentId, session: SessionDep, viewer: Viewer
 ) -> Comment:
-    return await run_db(request, comments.get_comment, session, comment_id=comment_id, viewer=actor)
+    return await run_db(request, comments.get_comment, session, comment_id=comment_id, viewer=viewer)
 
 
 ArticleDep = Annotated[Article, Depends(get_article_or_404)]
@@ -364,9 +293,7 @@ def begin_session(request: Request, session: Session, user: User) -> str:
         accounts.end_session(session, token=old)
     token = accounts.start_session(session, user=user, user_agent=request.headers.get("user-agent"))
     request.state.session_id = token_digest(token)
-    request.state.actor = None  # the new session's reader is the User below, not an actor read earlier
-    request.state.viewer = user
-    request.state.viewer_snapshot = ViewerSnapshot.of(user)
+    request.state.viewer = Identity.of(user, session_id=request.state.session_id)
     return token
 
 

@@ -11,7 +11,8 @@ from fastapi.staticfiles import StaticFiles
 
 from app import routing
 from app.config import Settings
-from app.db import ConnectionGate, SQLiteWriteGate, is_sqlite, make_engine
+from app.db import is_sqlite, make_engine
+from app.gates import ConnectionGate, SQLiteWriteGate
 from app.handlers import exception_handlers
 from app.middleware import TribuneMiddleware
 from app.observability import Metrics, ObservabilityMiddleware
@@ -22,7 +23,7 @@ from app.services.events import make_broker
 from app.services.ratelimit import Limit, Limits, make_limiter, parse_networks
 from app.services.rules import Rules
 from app.templating import make_environment
-from app.web.cache import AnonymousCacheMiddleware
+from app.web import shared
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 
@@ -68,6 +69,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.metrics = Metrics()
     app.state.broker = make_broker(settings.redis_url, settings.redis_namespace)
     app.state.jinja = make_environment()
+    app.state.jinja.globals["part"] = shared.part
     app.state.template_globals = _template_globals
 
     from app import api, observability, web
@@ -76,16 +78,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     include_flat(app.router, web.router)
     include_flat(app.router, observability.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    routing.install(app.router, lanes=api.lanes() if settings.fast_lanes else None)
+    routing.install(app.router)
     for exc_class, handler in exception_handlers().items():
         app.add_exception_handler(exc_class, handler)
-    # Innermost: anonymous reads of a debate answered from the render cache, before routing.
-    app.add_middleware(
-        AnonymousCacheMiddleware,
-        cache=app.state.render_cache,
-        engine=app.state.engine,
-        secret=app.state.secret_key,
-    )
     app.add_middleware(ConnectionGate)
     if is_sqlite(settings.effective_database_url):
         app.add_middleware(SQLiteWriteGate)  # outside the connection gate: a queued writer holds no slot
@@ -101,9 +96,9 @@ def _template_globals(request: Request) -> dict[str, Any]:
 
     return {
         "request": request,
-        # A snapshot, not the ORM row: an error page is rendered after the request's transaction has
-        # rolled back and its session closed, when the row can no longer load its attributes.
-        "viewer": getattr(request.state, "viewer_snapshot", None),
+        # The Identity read with the session (no ORM row: an error page is rendered after the
+        # request's transaction has ended).
+        "viewer": getattr(request.state, "viewer", None),
         "csrf_token": csrf_token(request),
         "locale": request.state.locale,
         "url_for": request.url_for,

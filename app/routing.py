@@ -16,13 +16,10 @@ both on public API:
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from typing import Any
-
 from fastapi.routing import APIRoute, APIRouter
 from starlette._utils import get_route_path
 from starlette.routing import BaseRoute, Match, Mount, Route
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
 # The attributes of an APIRoute that add_api_route takes as they are (the rest are combined below).
 _AS_IS = (
@@ -100,19 +97,9 @@ class _Node:
         self.routes: list[tuple[int, BaseRoute]] = []  # (position in the table, route) of this node and above
 
 
-# A lane answers the common case of one route without FastAPI's request machinery, and hands any
-# other request to the route itself (the last argument); it returns whether it answered itself.
-# See api.comments.vote_lane.
-Lane = Callable[[Scope, Receive, Send, ASGIApp], Awaitable[bool]]
-
-
-class Declined(Exception):
-    """Raised inside a lane: this request is for the route itself."""
-
-
 async def read_body(receive: Receive) -> tuple[bytes, Receive]:
-    """The whole body, and a receive that gives it again (to the route a lane hands over to, to the
-    application behind a gate that read it before queueing)."""
+    """The whole body, and a receive that gives it again (to the application behind a gate that read
+    it before queueing)."""
     messages: list[Message] = []
     chunks: list[bytes] = []
     while True:
@@ -133,10 +120,8 @@ async def read_body(receive: Receive) -> tuple[bytes, Receive]:
 class RouteIndex:
     """The router's entry point (router.middleware_stack): the same answers, found by index."""
 
-    def __init__(self, router: APIRouter, lanes: dict[Callable[..., Any], Lane] | None = None) -> None:
+    def __init__(self, router: APIRouter) -> None:
         self.router = router
-        self.lanes = lanes or {}  # by the endpoint of the route they stand in for
-        self.lane_answers = 0  # requests a lane answered itself (the rest went to their route)
         self.fallback = router.middleware_stack
         self._built_for: list[BaseRoute] | None = None
         self._built_count = -1
@@ -176,7 +161,7 @@ class RouteIndex:
         for _position, route in self.candidates(path):
             match, child_scope = route.matches(scope)
             if match is Match.FULL:
-                await self._handle(route, child_scope, scope, receive, send, full=True)
+                await self._handle(route, child_scope, scope, receive, send)
                 return
             if match is Match.PARTIAL and partial is None:
                 partial = (route, child_scope)
@@ -206,7 +191,6 @@ class RouteIndex:
         scope: Scope,
         receive: Receive,
         send: Send,
-        full: bool = False,
     ) -> None:
         # What the router does with the route it picks (less FastAPI's OpenTelemetry route name,
         # which is not configured here; the access log and metrics take tribune.route).
@@ -214,11 +198,6 @@ class RouteIndex:
         scope.update(child_scope)
         if isinstance(route, Route):
             scope["tribune.route"] = route.path_format
-            lane = self.lanes.get(route.endpoint) if full and self.lanes else None
-            if lane is not None:
-                answered = await lane(scope, receive, send, route.handle)
-                self.lane_answers += answered  # after the await: concurrent lanes would lose counts
-                return
         await route.handle(scope, receive, send)
 
 
@@ -229,7 +208,7 @@ def _inherit(node: _Node, above: list[tuple[int, BaseRoute]]) -> None:
         _inherit(child, node.routes)
 
 
-def install(router: APIRouter, lanes: dict[Callable[..., Any], Lane] | None = None) -> RouteIndex:
-    index = RouteIndex(router, lanes)
+def install(router: APIRouter) -> RouteIndex:
+    index = RouteIndex(router)
     router.middleware_stack = index
     return index

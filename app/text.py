@@ -13,3 +13,26 @@ def clean_text(text: str) -> str:
     """Normalise user text: NFC, unix newlines, no control or bidi-override characters."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     return unicodedata.normalize("NFC", _STRIP.sub("", text))
+
+
+# The largest id a row can have (PostgreSQL's integer); a longer number is no id of ours.
+MAX_ID = 2**31 - 1
+_NUMBER = re.compile(r"[0-9]{1,10}")
+
+
+def parse_number(text: str | None) -> int | None:
+    """A row id or a numeric cursor sent as text: ASCII digits only, at most MAX_ID. None for anything
+    else ("", " 1", "1e3", "²", "٣", a number too large): str.isdigit and int() take other scripts'
+    digits, so "٣" would alias 3 and "²" would raise."""
+    if text is None or _NUMBER.fullmatch(text) is None:
+        return None
+    value = int(text)
+    return value if value <= MAX_ID else None
+
+
+def parse_id(text: str | None, refusal: Exception) -> int:
+    """parse_number, raising refusal (a 404 or a 422 the caller chose) for anything that is not one."""
+    value = parse_number(text)
+    if value is None:
+        raise refusal
+    return value

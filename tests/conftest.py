@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 from alembic import command
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session, SQLModel
@@ -19,10 +19,11 @@ from sqlmodel import Session, SQLModel
 from app.cli import alembic_config
 from app.config import Settings
 from app.db import make_engine
-from app.deps import get_session, get_tx
+from app.deps import get_work, unit_of_work
 from app.main import create_app
 from app.models import User
-from app.services.sql import Tx
+from app.services.events import BROKER_KEY
+from app.services.sql import UnitOfWork
 from tests.factories import PASSWORD, page_csrf
 
 TEST_URL = os.environ.get("TRIBUNE_TEST_DATABASE_URL", "")
@@ -91,11 +92,22 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
     )
 
 
+def run_in(app: FastAPI, session: Session) -> None:
+    """Make the app's requests work in the test's session (get_work over it), so that the test sees,
+    and rolls back, what its routes do."""
+
+    async def work_in_the_test_transaction(request: Request) -> AsyncIterator[UnitOfWork]:
+        session.info[BROKER_KEY] = request.app.state.broker
+        async with unit_of_work(request, UnitOfWork.over(session)) as work:
+            yield work
+
+    app.dependency_overrides[get_work] = work_in_the_test_transaction
+
+
 @pytest.fixture
 def app(settings: Settings, session: Session) -> Iterator[FastAPI]:
     app = create_app(settings)
-    app.dependency_overrides[get_session] = lambda: session
-    app.dependency_overrides[get_tx] = lambda: Tx.over(session)
+    run_in(app, session)
     yield app
     app.state.engine.dispose()
 

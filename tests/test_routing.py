@@ -6,10 +6,9 @@ import re
 
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.testclient import TestClient
-from starlette.routing import BaseRoute, Match, Route
+from starlette.routing import BaseRoute, Match
 
 from app.config import Settings
-from app.deps import get_session, get_tx
 from app.main import create_app
 from app.routing import RouteIndex, include_flat
 
@@ -132,21 +131,3 @@ def test_include_flat_refuses_what_it_cannot_copy() -> None:
         pass
     else:
         raise AssertionError("a nested router was copied")
-
-
-def test_no_route_takes_both_a_session_and_a_tx() -> None:
-    """On SQLite the second of two writing transactions of one request would wait for the first."""
-
-    def calls(dependant: object) -> set[object]:
-        found = {getattr(dependant, "call", None)}
-        for sub in getattr(dependant, "dependencies", []):
-            found |= calls(sub)
-        return found
-
-    on_tx = 0
-    for route in _app().router.routes:
-        if isinstance(route, Route) and hasattr(route, "dependant"):
-            used = calls(route.dependant)
-            assert not (get_session in used and get_tx in used), route.path
-            on_tx += get_tx in used
-    assert on_tx >= 1

@@ -1,7 +1,5 @@
 """The JSON API, v1: the contract of API.md over the same services as the pages."""
 
-from typing import Any
-
 from fastapi import APIRouter
 
 from app.api import articles, auth, comments, editor, moderation, notifications
@@ -22,8 +20,3 @@ include_flat(router, notifications.router)
 from app.api import me  # noqa: E402 - kept apart from the list above, which others edit
 
 include_flat(router, me.router)
-
-
-def lanes() -> dict[Any, Any]:
-    """The routes answered by a lane when they can be (app.routing.Lane)."""
-    return {comments.put_vote: comments.vote_lane, articles.post_comment: articles.post_lane}

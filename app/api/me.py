@@ -8,7 +8,7 @@ from fastapi import APIRouter, Request, Response
 from pydantic import Field
 
 from app.api.common import json_response
-from app.deps import CurrentUser, SessionDep, end_browser_session
+from app.deps import Account, SessionDep, end_browser_session
 from app.models.schemas import Strict
 from app.services import privacy
 
@@ -33,13 +33,13 @@ class ExportOut(Strict):
 
 
 @router.get("/export", response_model=ExportOut)
-def export_data(session: SessionDep, user: CurrentUser) -> Response:
+def export_data(session: SessionDep, user: Account) -> Response:
     """Everything stored about you, as JSON."""
     return json_response(privacy.export_data(session, user=user))
 
 
 @router.delete("", status_code=204)
-def erase_account(request: Request, session: SessionDep, user: CurrentUser, data: EraseRequest) -> Response:
+def erase_account(request: Request, session: SessionDep, user: Account, data: EraseRequest) -> Response:
     """Erase your account; comments stay as "compte supprimé" unless `comments` is "remove"."""
     privacy.erase_account(
         session, user=user, password=data.password, comments=privacy.CommentFate(data.comments)

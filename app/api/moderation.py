@@ -15,6 +15,7 @@ from app.errors import NotFound
 from app.i18n import _
 from app.models import Reason, Role, User, WordEffect
 from app.services import accounts, moderation
+from app.services.accounts import Principal
 from app.services.comments import Node
 
 router = APIRouter(
@@ -43,7 +44,7 @@ class WordIn(BaseModel):
     effect: WordEffect
 
 
-def card_out(card: moderation.Card, viewer: User) -> dict[str, Any]:
+def card_out(card: moderation.Card, viewer: Principal) -> dict[str, Any]:
     out = comment_out(
         Node(comment=card.comment, author=card.author.user), slug=card.article.slug, viewer=viewer
     )

@@ -7,7 +7,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel
 
-from app.models import Article, Comment, CommentStatus, User
+from app.models import Article, Comment, CommentStatus
+from app.services.accounts import Principal
 from app.services.comments import Node, own_body
 
 
@@ -98,7 +99,7 @@ def iso(value: datetime | None) -> str | None:
     return value.astimezone(UTC).isoformat() if value else None
 
 
-def user_out(user: User | None) -> dict[str, Any] | None:
+def user_out(user: Principal | None) -> dict[str, Any] | None:
     if user is None:
         return None
     return {
@@ -128,7 +129,7 @@ def article_out(article: Article, my_stance: str | None = None) -> dict[str, Any
     }
 
 
-def comment_out(node: Node, *, slug: str, viewer: User | None) -> dict[str, Any]:
+def comment_out(node: Node, *, slug: str, viewer: Principal | None) -> dict[str, Any]:
     c: Comment = node.comment
     status = c.status.value if hasattr(c.status, "value") else str(c.status)
     show_body = c.status == CommentStatus.published or (

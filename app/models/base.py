@@ -61,10 +61,13 @@ class Role(StrEnum):
 
     @property
     def rank(self) -> int:
-        return list(Role).index(self)
+        return _ROLE_RANKS[self]
 
     def at_least(self, other: Role) -> bool:
-        return self.rank >= other.rank
+        return _ROLE_RANKS[self] >= _ROLE_RANKS[other]
+
+
+_ROLE_RANKS = {role: rank for rank, role in enumerate(Role)}  # asked on every card of a page
 
 
 class UserStatus(StrEnum):

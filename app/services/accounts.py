@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Protocol
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
@@ -65,12 +66,43 @@ def register(session: Session, *, data: UserCreate, role: Role = Role.reader) ->
     return user
 
 
+class Principal(Protocol):
+    """Who is asking: the ORM User, or the Identity read with a request's session. Every rule about
+    the person acting (standing, staff, voting rights) takes this."""
+
+    @property
+    def id(self) -> int | None: ...
+    @property
+    def username(self) -> str: ...
+    @property
+    def role(self) -> Role: ...
+    @property
+    def status(self) -> UserStatus: ...
+    @property
+    def suspended_until(self) -> datetime | None: ...
+    @property
+    def status_reason(self) -> str | None: ...
+    @property
+    def approved_count(self) -> int: ...
+    @property
+    def created_at(self) -> datetime: ...
+
+
+def standing(person: Principal, *, now: datetime | None = None) -> tuple[UserStatus, datetime | None]:
+    """The status in force and its end: a suspension that has run out counts as lifted."""
+    until = person.suspended_until
+    if person.status == UserStatus.suspended and until is not None and until <= (now or utcnow()):
+        return UserStatus.active, None
+    return person.status, until
+
+
+def is_staff(person: Principal | None, role: Role = Role.moderator) -> bool:
+    return person is not None and person.role.at_least(role)
+
+
 def refresh_status(user: User, *, now: datetime | None = None) -> None:
-    """A suspension that has run out is lifted when next looked at."""
-    now = now or utcnow()
-    if user.status == UserStatus.suspended and user.suspended_until and user.suspended_until <= now:
-        user.status = UserStatus.active
-        user.suspended_until = None
+    """Store the lifting of a suspension that has run out, when the account is next looked at."""
+    user.status, user.suspended_until = standing(user, now=now)
 
 
 def authenticate(
@@ -124,38 +156,15 @@ def end_all_sessions(session: Session, *, user: User) -> None:
     session.exec(sa.delete(AuthSession).where(col(AuthSession.user_id) == user.id))  # type: ignore[call-overload]
 
 
-@dataclass
-class Resolved:
-    user: User
-    auth: AuthSession
-    needs_touch: bool
-
-
 def _alive(created_at: datetime, last_seen_at: datetime, *, now: datetime, policy: SessionPolicy) -> bool:
     return now - created_at <= policy.absolute and now - last_seen_at <= policy.idle
 
 
-def resolve_session(
-    session: Session, *, token: str, policy: SessionPolicy, now: datetime | None = None
-) -> Resolved | None:
-    """The ORM rows behind resolve_actor, for code that changes them."""
-    now = now or utcnow()
-    actor = resolve_actor(session, token=token, policy=policy, now=now)
-    if actor is None:
-        return None
-    user = session.get(User, actor.id)
-    auth = session.get(AuthSession, actor.session_id)
-    assert user is not None
-    assert auth is not None
-    refresh_status(user, now=now)
-    return Resolved(user=user, auth=auth, needs_touch=actor.needs_touch)
-
-
 @dataclass(frozen=True)
-class Actor:
-    """The signed-in reader as every request needs them, read in one statement without the ORM (loading
-    the User row through the ORM costs ten times more). Votes and posts act as an Actor; routes that
-    change the account itself load the User."""
+class Identity:
+    """The signed-in reader as a request knows them (a Principal): read with their session in one
+    statement without the ORM, which costs ten times more. Routes that change the account itself load
+    the User (load_account)."""
 
     id: int
     username: str
@@ -167,7 +176,34 @@ class Actor:
     locale: str | None
     created_at: datetime
     session_id: str
-    needs_touch: bool
+    needs_touch: bool = False
+
+    @classmethod
+    def of(cls, user: User, *, session_id: str) -> Identity:
+        """The identity of a user who has just signed in."""
+        assert user.id is not None
+        status, until = standing(user)
+        return cls(
+            id=user.id,
+            username=user.username,
+            role=user.role,
+            status=status,
+            suspended_until=until,
+            status_reason=user.status_reason,
+            approved_count=user.approved_count,
+            locale=user.locale,
+            created_at=user.created_at,
+            session_id=session_id,
+        )
+
+
+def load_account(session: Session, person: Principal) -> User:
+    """The User row of the person asking, for the routes that change the account itself."""
+    user = session.get(User, person.id) if isinstance(person, Identity) else person
+    if not isinstance(user, User):
+        raise Unauthorized(_("Connectez-vous pour continuer."))
+    refresh_status(user)
+    return user
 
 
 USER = User.__table__  # type: ignore[attr-defined]
@@ -192,9 +228,9 @@ _ACTOR = Prepared(
 )
 
 
-def resolve_actor(
+def resolve_identity(
     session: Db, *, token: str, policy: SessionPolicy, now: datetime | None = None
-) -> Actor | None:
+) -> Identity | None:
     """Who holds this session token, if the session is alive and the account not banned."""
     now = now or utcnow()
     row = _ACTOR.first(session, {"digest": token_digest(token)})
@@ -202,15 +238,12 @@ def resolve_actor(
         return None
     if row.status == UserStatus.banned:
         return None
-    status, until = row.status, row.suspended_until
-    if status == UserStatus.suspended and until is not None and until <= now:
-        status, until = UserStatus.active, None  # lifted when it ran out (refresh_status)
-    return Actor(
+    return Identity(
         id=row.id,
         username=row.username,
         role=row.role,
-        status=status,
-        suspended_until=until,
+        status=row.status,
+        suspended_until=row.suspended_until,
         status_reason=row.status_reason,
         approved_count=row.approved_count,
         locale=row.locale,
@@ -260,21 +293,36 @@ def purge_expired_sessions(session: Session, *, policy: SessionPolicy, now: date
     return int(result.rowcount or 0)
 
 
-def ensure_can_write(user: User | Actor, *, now: datetime | None = None) -> None:
-    """Suspended and banned readers may read, never write."""
-    if isinstance(user, User):
-        refresh_status(user, now=now)
-    elif user.suspended_until is not None and user.suspended_until <= (now or utcnow()):
-        return  # a suspension that ran out since the actor was read
-    if user.status == UserStatus.banned:
-        raise PermissionDenied(_("Votre compte est banni."))
-    if user.status == UserStatus.suspended:
-        until = user.suspended_until.strftime("%d/%m/%Y %H:%M UTC") if user.suspended_until else "?"
-        raise PermissionDenied(
+def write_refusal(person: Principal, *, now: datetime | None = None) -> PermissionDenied | None:
+    """Why this person may not write (suspended or banned: they may still read), or None."""
+    status, until = standing(person, now=now)
+    if status == UserStatus.banned:
+        return PermissionDenied(_("Votre compte est banni."))
+    if status == UserStatus.suspended:
+        when = until.strftime("%d/%m/%Y %H:%M UTC") if until else "?"
+        return PermissionDenied(
             _("Votre compte est suspendu jusqu’au {until} : {reason}").format(
-                until=until, reason=user.status_reason or _("aucune raison donnée")
+                until=when, reason=person.status_reason or _("aucune raison donnée")
             )
         )
+    return None
+
+
+def can_write(person: Principal | None, *, now: datetime | None = None) -> bool:
+    return person is not None and write_refusal(person, now=now) is None
+
+
+def ensure_can_write(person: Principal, *, now: datetime | None = None) -> None:
+    """Suspended and banned readers may read, never write."""
+    refusal = write_refusal(person, now=now)
+    if refusal is not None:
+        raise refusal
+
+
+def set_locale(session: Session, *, person: Principal, locale: str) -> None:
+    """Keep the reader's language on the account: it wins on a new browser at the next sign-in."""
+    load_account(session, person).locale = locale
+    session.flush()
 
 
 def set_role(session: Session, *, user: User, role: Role) -> User:

@@ -14,9 +14,9 @@ from sqlmodel import Session, col, select
 
 from app.errors import Invalid, NotFound, PermissionDenied
 from app.i18n import _
-from app.models import Article, Role, Stance, StanceDaily, StanceVote, User, utcnow
+from app.models import Article, Role, Stance, StanceDaily, StanceVote, utcnow
 from app.services import events
-from app.services.accounts import Actor, ensure_can_write
+from app.services.accounts import Principal, ensure_can_write
 from app.services.rendering import render_article
 from app.services.sql import insert_ignore
 
@@ -115,7 +115,7 @@ def ensure_default_article(session: Session) -> Article | None:
     return article
 
 
-def can_see_unpublished(user: User | Actor | None) -> bool:
+def can_see_unpublished(user: Principal | None) -> bool:
     return user is not None and user.role.at_least(Role.editor)
 
 
@@ -123,7 +123,7 @@ def can_see_unpublished(user: User | Actor | None) -> bool:
 _BY_SLUG = select(Article).where(Article.slug == sa.bindparam("slug"))
 
 
-def get_article(session: Session, *, slug: str, viewer: User | Actor | None = None) -> Article:
+def get_article(session: Session, *, slug: str, viewer: Principal | None = None) -> Article:
     article = session.exec(_BY_SLUG, params={"slug": slug[:200]}).first()
     if article is None or (not article.is_published and not can_see_unpublished(viewer)):
         raise NotFound(_("Article introuvable."))
@@ -131,7 +131,7 @@ def get_article(session: Session, *, slug: str, viewer: User | Actor | None = No
 
 
 def list_articles(
-    session: Session, *, viewer: User | None = None, before_id: int | None = None, limit: int = 20
+    session: Session, *, viewer: Principal | None = None, before_id: int | None = None, limit: int = 20
 ) -> tuple[list[Article], int | None]:
     query = select(Article)
     if not can_see_unpublished(viewer):
@@ -143,7 +143,7 @@ def list_articles(
     return rows[:limit], next_id
 
 
-def get_stance(session: Session, *, user: User | None, article: Article) -> Stance | None:
+def get_stance(session: Session, *, user: Principal | None, article: Article) -> Stance | None:
     if user is None:
         return None
     value = session.exec(
@@ -160,7 +160,7 @@ def _tally_column(stance: Stance) -> sa.Column[int]:
     }[stance]
 
 
-def set_stance(session: Session, *, user: User, article: Article, stance: Stance | None) -> Article:
+def set_stance(session: Session, *, user: Principal, article: Article, stance: Stance | None) -> Article:
     """Vote, change or withdraw (stance=None) on the article's question; tallies move atomically."""
     ensure_can_write(user)
     if not article.comments_open:

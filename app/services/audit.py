@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from sqlmodel import Session
 
-from app.models import ModerationAction, User
+from app.models import ModerationAction
+from app.services.accounts import Principal
 
 
 def record(
     session: Session,
     *,
-    actor: User,
+    actor: Principal,
     action: str,
     target_type: str,
     target_id: int | None = None,

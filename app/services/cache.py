@@ -1,4 +1,4 @@
-"""An in-process cache of what anonymous visitors are served: the rendered article page and the
+"""An in-process cache of the renderings of a debate: its pages, shared by their readers, and the
 serialized debate.
 
 Entries are keyed by the article's id and `version` (bumped in the same transaction as every change
@@ -8,9 +8,8 @@ so each process sees a change committed by any other process on its next request
 invalidated by hand and several processes need no shared cache. A short time-to-live bounds what a
 change that forgot to bump the version (an account erased, say) could leave stale.
 
-Only anonymous readers are served from here: a signed-in reader sees their own votes and pending
-comments. The per-visitor CSRF token is cut out before storing and the visitor's own put back on
-the way out.
+The pages keep a rendering shared by every reader, into which each reader's own state (votes,
+stance, token...) is put on the way out (web/shared.py); the JSON API keeps the anonymous bodies.
 """
 
 from __future__ import annotations
@@ -21,28 +20,24 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Protocol, TypeVar
+from typing import TypeVar
 
 import sqlalchemy as sa
 
 from app.models import Article
+from app.services.sql import Db, Prepared
+
+V = TypeVar("V")
 
 
-class Built(Protocol):
-    """What a route builds: a response, of which a 200's body is kept."""
-
-    status_code: int
-    body: bytes | memoryview
-
-
-R = TypeVar("R", bound=Built)
+def _size(value: object) -> int:
+    """What a kept value weighs: a body's length, or a shared rendering's own count (web/shared.py)."""
+    return len(value) if isinstance(value, bytes) else int(getattr(value, "size", 0))
 
 
 @dataclass(frozen=True)
 class Entry:
-    # The body cut where the CSRF token was, so that putting the visitor's own back is one join
-    # (a search-and-replace through a 200 KB page cost more than the rest of the request).
-    parts: tuple[bytes, ...]
+    value: object
     size: int
     expires: float
 
@@ -50,20 +45,12 @@ class Entry:
 class Flight:
     """The requests building or awaiting one missing entry (RenderCache.single_flight)."""
 
-    __slots__ = ("holders", "lock", "parts")
+    __slots__ = ("holders", "lock", "value")
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.holders = 0
-        self.parts: tuple[bytes, ...] | None = None  # set by put(..., flight=) once built
-
-    def body(self, token: str | None = None) -> bytes | None:
-        """What the request that built the entry answered, with this visitor's token put back."""
-        return None if self.parts is None else _join(self.parts, token)
-
-
-def _join(parts: tuple[bytes, ...], token: str | None) -> bytes:
-    return parts[0] if len(parts) == 1 else (token or "").encode().join(parts)
+        self.value: object | None = None  # set by put(..., flight=) once built
 
 
 class RenderCache:
@@ -88,7 +75,7 @@ class RenderCache:
         self.hits = 0
         self.misses = 0
 
-    def get(self, key: Hashable, token: str | None = None) -> bytes | None:
+    def get(self, key: Hashable) -> object | None:
         now = time.monotonic()
         with self._lock:
             entry = self._entries.get(key)
@@ -99,38 +86,37 @@ class RenderCache:
                 return None
             self._entries.move_to_end(key)
             self.hits += 1
-        return _join(entry.parts, token)
+        return entry.value
 
-    def put(self, key: Hashable, body: bytes, token: str | None = None, flight: Flight | None = None) -> None:
-        """Keep body under key; with the flight that built it, also hand it to the requests waiting on
+    def put(self, key: Hashable, value: object, flight: Flight | None = None) -> None:
+        """Keep value under key; with the flight that built it, also hand it to the requests waiting on
         that flight, even when it is too big to keep (see single_flight)."""
-        parts = tuple(body.split(token.encode())) if token else (body,)
         if flight is not None:
-            flight.parts = parts
-        if len(body) > self.max_entry_bytes:
+            flight.value = value
+        size = _size(value)
+        if size > self.max_entry_bytes:
             return
         with self._lock:
             if key in self._entries:
                 self._drop(key)
-            self._entries[key] = Entry(parts, len(body), time.monotonic() + self.ttl)
-            self._size += len(body)
+            self._entries[key] = Entry(value, size, time.monotonic() + self.ttl)
+            self._size += size
             while self._entries and (len(self._entries) > self.max_entries or self._size > self.max_bytes):
                 self._drop(next(iter(self._entries)))
 
-    def serve(self, key: Hashable, build: Callable[[], R], token: str | None = None) -> bytes | R:
-        """The body kept under key (with this visitor's token put back), or else what build() answers,
-        kept when it is a 200; a burst of misses for one key builds it once (single_flight)."""
-        cached = self.get(key, token)
+    def serve(self, key: Hashable, build: Callable[[], V]) -> V:
+        """The value kept under key, or else what build() gives, kept; a burst of misses for one key
+        builds it once (single_flight)."""
+        cached = self.get(key)
         if cached is not None:
-            return cached
+            return cached  # type: ignore[return-value]
         with self.single_flight(key) as flight:
-            cached = self.get(key, token) or flight.body(token)
+            cached = self.get(key) or flight.value
             if cached is not None:
-                return cached
-            response = build()
-            if response.status_code == 200:
-                self.put(key, bytes(response.body), token, flight=flight)
-            return response
+                return cached  # type: ignore[return-value]
+            value = build()
+            self.put(key, value, flight=flight)
+            return value
 
     @contextmanager
     def single_flight(self, key: Hashable) -> Iterator[Flight]:
@@ -138,7 +124,7 @@ class RenderCache:
         for it, then find the entry, instead of all building it at once (a burst of misses after
         each change would otherwise multiply both the work and the memory). A body too big to keep
         (the whole thread of a debate of 15,000 comments is 12 MB) is still shared with the requests
-        that waited for it: `flight.body(token)`."""
+        that waited for it: `flight.value`."""
         with self._lock:
             flight = self._building.get(key)
             if flight is None:
@@ -190,9 +176,15 @@ _STATE = sa.select(
 )
 
 
-def article_state(conn: sa.Connection, slug: str) -> tuple[Hashable, ...] | None:
-    """The article's state as a key part, or None when it is absent or unpublished (the route decides)."""
-    row = conn.execute(_STATE.where(ARTICLE.c.slug == slug[:200])).first()
+_STATE_BY_SLUG = Prepared(_STATE.where(ARTICLE.c.slug == sa.bindparam("slug")))
+
+
+def article_state(db: Db, slug: str) -> tuple[Hashable, ...] | None:
+    """The article's state as a key part (its id first), or None when it is absent or unpublished
+    (the route decides): one indexed read, before anything else is loaded."""
+    if "\x00" in slug:  # no slug has one, and PostgreSQL would refuse to even compare it
+        return None
+    row = _STATE_BY_SLUG.first(db, {"slug": slug[:200]})
     if row is None or row.published_at is None:
         return None
     return tuple(row)

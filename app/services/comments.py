@@ -23,24 +23,22 @@ from app.models import (
     CommentRevision,
     CommentStatus,
     CommentVote,
-    Role,
     User,
     WordEffect,
     utcnow,
 )
 from app.models.schemas import CommentCreate, CommentUpdate
 from app.services import events, notifications, screening
-from app.services.accounts import Actor, ensure_can_write
+from app.services.accounts import Principal, ensure_can_write, is_staff
 from app.services.ratelimit import Limiter
 from app.services.rendering import render_comment
 from app.services.rules import DEFAULT_RULES, Rules
 from app.services.sql import Db, Prepared, expire_loaded
+from app.services.visibility import PUBLIC_STATUSES, is_visible, visible_clause
 
 MAX_ID = 2**31 - 1
 COMMENT = Comment.__table__  # type: ignore[attr-defined]
 ARTICLE = Article.__table__  # type: ignore[attr-defined]
-# Statuses shown to everyone: a deleted comment is a "[supprimé]" placeholder, a rejected one a tombstone.
-PUBLIC_STATUSES = (CommentStatus.published, CommentStatus.deleted, CommentStatus.rejected)
 
 
 class Sort(StrEnum):
@@ -66,7 +64,7 @@ class Node:
     """A comment as one viewer sees it, with the part of its branch that is shown."""
 
     comment: Comment
-    author: User | None
+    author: Principal | None
     my_vote: int = 0
     replies: list[Node] = field(default_factory=list)
     more_replies: int = 0
@@ -86,32 +84,7 @@ class Page:
     next_cursor: str | None
 
 
-def is_staff(user: User | Actor | None, role: Role = Role.moderator) -> bool:
-    return user is not None and user.role.at_least(role)
-
-
-def _visible_clause(viewer: User | None, *, by_status: bool = True) -> sa.ColumnElement[bool]:
-    """by_status=False writes the status test as an expression no index matches: queries driven by the
-    article, root or id indexes use those. Without statistics SQLite otherwise reads every published
-    comment of every debate through ix_comment_status (190 ms for a page beside a 100,000 debate)."""
-    status: Any = COMMENT.c.status if by_status else sa.type_coerce(COMMENT.c.status, sa.String).concat("")
-    public = sa.and_(
-        status.in_([s.value for s in PUBLIC_STATUSES]) if not by_status else status.in_(PUBLIC_STATUSES),
-        COMMENT.c.hidden_at.is_(None),
-    )
-    if viewer is None:
-        return public
-    # The author always sees their own pending (or hidden) comment, marked as awaiting review.
-    return sa.or_(public, COMMENT.c.author_id == viewer.id)
-
-
-def is_visible(comment: Comment | sa.Row[Any], viewer: User | Actor | None) -> bool:
-    if viewer is not None and (comment.author_id == viewer.id or is_staff(viewer)):
-        return True
-    return comment.status in PUBLIC_STATUSES and comment.hidden_at is None
-
-
-def get_comment(session: Session, *, comment_id: int, viewer: User | Actor | None) -> Comment:
+def get_comment(session: Session, *, comment_id: int, viewer: Principal | None) -> Comment:
     if not 1 <= comment_id <= MAX_ID:
         raise NotFound(_("Commentaire introuvable."))
     comment = session.get(Comment, comment_id)
@@ -124,7 +97,7 @@ def get_comment(session: Session, *, comment_id: int, viewer: User | Actor | Non
 
 
 def initial_status(
-    session: Session, *, author: User | Actor, article: Article, body: str, rules: Rules
+    session: Session, *, author: Principal, article: Article, body: str, rules: Rules
 ) -> CommentStatus:
     """Held (pending) when the article is pre-moderated, the author is not yet trusted, or a hold word
     matches; a block word refuses the comment outright."""
@@ -181,7 +154,7 @@ _PARENT = Prepared(
 def post_comment(
     session: Session,
     *,
-    author: User | Actor,
+    author: Principal,
     article: Article,
     data: CommentCreate,
     rules: Rules = DEFAULT_RULES,
@@ -259,7 +232,7 @@ def publish(session: Session, *, comment: Comment) -> None:
 
 
 def can_edit(
-    comment: Comment, user: User | None, *, rules: Rules = DEFAULT_RULES, now: datetime | None = None
+    comment: Comment, user: Principal | None, *, rules: Rules = DEFAULT_RULES, now: datetime | None = None
 ) -> bool:
     if user is None or comment.status in (CommentStatus.deleted, CommentStatus.rejected):
         return False
@@ -271,7 +244,7 @@ def can_edit(
 def edit_comment(
     session: Session,
     *,
-    user: User,
+    user: Principal,
     comment: Comment,
     data: CommentUpdate,
     rules: Rules = DEFAULT_RULES,
@@ -309,7 +282,9 @@ def edit_comment(
     return comment
 
 
-def delete_comment(session: Session, *, user: User, comment: Comment, now: datetime | None = None) -> bool:
+def delete_comment(
+    session: Session, *, user: Principal, comment: Comment, now: datetime | None = None
+) -> bool:
     """Delete a comment. Returns True when the row is gone, False when a placeholder stays for its replies."""
     if comment.author_id != user.id and not is_staff(user):
         raise PermissionDenied(_("Vous ne pouvez supprimer que vos propres messages."))
@@ -419,7 +394,7 @@ def _load_people(session: Session, ids: Iterable[int | None]) -> dict[int, User]
     return {u.id: u for u in session.exec(select(User).where(col(User.id).in_(wanted))).all() if u.id}
 
 
-def _load_my_votes(session: Session, viewer: User | None, ids: Sequence[int]) -> dict[int, int]:
+def _load_my_votes(session: Session, viewer: Principal | None, ids: Sequence[int]) -> dict[int, int]:
     if viewer is None or not ids:
         return {}
     rows = session.exec(
@@ -430,12 +405,12 @@ def _load_my_votes(session: Session, viewer: User | None, ids: Sequence[int]) ->
     return dict(rows)
 
 
-def nodes_for(session: Session, comments: Sequence[Comment], viewer: User | None) -> dict[int, Node]:
+def nodes_for(session: Session, comments: Sequence[Comment], viewer: Principal | None) -> dict[int, Node]:
     """Nodes for these comments, with their authors and the viewer's votes loaded in two queries."""
     return _nodes(session, comments, viewer)
 
 
-def _nodes(session: Session, comments: Sequence[Comment], viewer: User | None) -> dict[int, Node]:
+def _nodes(session: Session, comments: Sequence[Comment], viewer: Principal | None) -> dict[int, Node]:
     people = _load_people(session, [c.author_id for c in comments] + [c.featured_by_id for c in comments])
     votes = _load_my_votes(session, viewer, [c.id for c in comments if c.id is not None])
     nodes: dict[int, Node] = {}
@@ -458,7 +433,7 @@ def list_top_level(
     session: Session,
     *,
     article: Article,
-    viewer: User | None,
+    viewer: Principal | None,
     sort: Sort = Sort.best,
     cursor: str | None = None,
     limit: int = 20,
@@ -472,7 +447,7 @@ def list_top_level(
         .where(
             Comment.article_id == article.id,
             col(Comment.parent_id).is_(None),
-            _visible_clause(viewer),
+            visible_clause(viewer),
         )
         .order_by(*_order(sort))
         .limit(limit + 1)
@@ -490,7 +465,7 @@ def list_top_level(
 
 
 def _first_replies(
-    session: Session, root_ids: list[int], viewer: User | None, rules: Rules
+    session: Session, root_ids: list[int], viewer: Principal | None, rules: Rules
 ) -> list[tuple[Comment, int]]:
     """The oldest few replies under each comment of these branches, down to the indent limit,
     with the number of visible siblings of each (to say how many more there are)."""
@@ -505,7 +480,7 @@ def _first_replies(
         .where(
             COMMENT.c.root_id.in_(root_ids),
             COMMENT.c.depth <= rules.max_indent,
-            _visible_clause(viewer, by_status=False),
+            visible_clause(viewer, by_status=False),
         )
         .subquery()
     )
@@ -555,12 +530,14 @@ def _tree(comments: Sequence[Comment], nodes: dict[int, Node], top_ids: Sequence
     return [nodes[i] for i in top_ids]
 
 
-def thread(session: Session, *, article: Article, viewer: User | None, sort: Sort = Sort.best) -> list[Node]:
+def thread(
+    session: Session, *, article: Article, viewer: Principal | None, sort: Sort = Sort.best
+) -> list[Node]:
     """The whole visible debate, every branch nested to its full depth."""
     comments = list(
         session.exec(
             select(Comment)
-            .where(Comment.article_id == article.id, _visible_clause(viewer, by_status=False))
+            .where(Comment.article_id == article.id, visible_clause(viewer, by_status=False))
             .order_by(col(Comment.id))
         ).all()
     )
@@ -608,14 +585,14 @@ class Branch:
     ancestors: list[Node]
 
 
-def branch(session: Session, *, comment: Comment, viewer: User | None) -> Branch:
+def branch(session: Session, *, comment: Comment, viewer: Principal | None) -> Branch:
     root_id = comment.root_id or comment.id
     comments = list(
         session.exec(
             select(Comment)
             .where(
                 sa.or_(col(Comment.id) == root_id, col(Comment.root_id) == root_id),
-                sa.or_(_visible_clause(viewer, by_status=False), col(Comment.id) == comment.id),
+                sa.or_(visible_clause(viewer, by_status=False), col(Comment.id) == comment.id),
             )
             .order_by(col(Comment.id))
         ).all()
@@ -643,5 +620,5 @@ def _descendants(comments: Sequence[Comment], top_id: int | None) -> set[int]:
     return found
 
 
-def own_body(comment: Comment, viewer: User | None) -> bool:
+def own_body(comment: Comment, viewer: Principal | None) -> bool:
     return viewer is not None and (comment.author_id == viewer.id or is_staff(viewer))

@@ -12,6 +12,7 @@ from app.errors import Conflict, Invalid, NotFound, PermissionDenied
 from app.i18n import _
 from app.models import Article, Comment, CommentStatus, Role, Stance, StanceDaily, User, utcnow
 from app.services import audit, comments, notifications
+from app.services.accounts import Principal
 from app.services.articles import SLUG_RE, ArticleSource
 from app.services.rendering import render_article
 
@@ -21,7 +22,7 @@ MAX_FEATURED = 20
 # Featuring ----------------------------------------------------------------------------------------
 
 
-def featured(session: Session, *, article: Article, viewer: User | None = None) -> list[comments.Node]:
+def featured(session: Session, *, article: Article, viewer: Principal | None = None) -> list[comments.Node]:
     rows = list(
         session.exec(
             select(Comment)
@@ -40,7 +41,7 @@ def featured(session: Session, *, article: Article, viewer: User | None = None) 
 
 
 def feature(
-    session: Session, *, editor: User, comment: Comment, note: str | None = None, rank: int | None = None
+    session: Session, *, editor: Principal, comment: Comment, note: str | None = None, rank: int | None = None
 ) -> Comment:
     if comment.status != CommentStatus.published or comment.hidden_at is not None:
         raise Conflict(_("Seul un message publié peut être mis en avant."))
@@ -80,7 +81,7 @@ def feature(
     return comment
 
 
-def unfeature(session: Session, *, editor: User, comment: Comment) -> None:
+def unfeature(session: Session, *, editor: Principal, comment: Comment) -> None:
     if comment.featured_at is None:
         raise NotFound(_("Ce message n’est pas mis en avant."))
     comment.featured_at = None
@@ -99,7 +100,7 @@ def unfeature(session: Session, *, editor: User, comment: Comment) -> None:
     )
 
 
-def reorder_featured(session: Session, *, editor: User, article: Article, ids: list[int]) -> None:
+def reorder_featured(session: Session, *, editor: Principal, article: Article, ids: list[int]) -> None:
     """Give the featured responses of an article the order of `ids` (ranks 1, 2, 3, …)."""
     current = {
         c.id: c
@@ -169,7 +170,7 @@ def _validate(fields: ArticleFields, *, creating: bool) -> None:
         raise Invalid(next(iter(errors.values())), fields=errors)
 
 
-def create_article(session: Session, *, editor: User, fields: ArticleFields) -> Article:
+def create_article(session: Session, *, editor: Principal, fields: ArticleFields) -> Article:
     _validate(fields, creating=True)
     slug, title = fields.slug or "", fields.title or ""
     body, question = fields.body or "", fields.question or ""
@@ -210,7 +211,9 @@ def create_article(session: Session, *, editor: User, fields: ArticleFields) -> 
     return article
 
 
-def update_article(session: Session, *, editor: User, article: Article, fields: ArticleFields) -> Article:
+def update_article(
+    session: Session, *, editor: Principal, article: Article, fields: ArticleFields
+) -> Article:
     _validate(fields, creating=False)
     changed: list[str] = []
     if fields.slug is not None and fields.slug != article.slug:
@@ -254,7 +257,7 @@ def update_article(session: Session, *, editor: User, article: Article, fields: 
     return article
 
 
-def import_source(session: Session, *, editor: User, source: ArticleSource) -> tuple[Article, bool]:
+def import_source(session: Session, *, editor: Principal, source: ArticleSource) -> tuple[Article, bool]:
     from app.services.articles import import_article
 
     article, created = import_article(session, source=source)
@@ -270,7 +273,7 @@ def import_source(session: Session, *, editor: User, source: ArticleSource) -> t
     return article, created
 
 
-def set_published(session: Session, *, editor: User, article: Article, published: bool) -> None:
+def set_published(session: Session, *, editor: Principal, article: Article, published: bool) -> None:
     article.published_at = (article.published_at or utcnow()) if published else None
     session.flush()
     audit.record(
@@ -283,7 +286,7 @@ def set_published(session: Session, *, editor: User, article: Article, published
     )
 
 
-def set_open(session: Session, *, editor: User, article: Article, open_: bool) -> None:
+def set_open(session: Session, *, editor: Principal, article: Article, open_: bool) -> None:
     """Open or close the debate. Closed: nothing can be posted, voted or reported; all stays readable."""
     if article.comments_open == open_:
         return
@@ -301,7 +304,7 @@ def set_open(session: Session, *, editor: User, article: Article, open_: bool) -
     )
 
 
-def set_synthesis(session: Session, *, editor: User, article: Article, markdown: str) -> None:
+def set_synthesis(session: Session, *, editor: Principal, article: Article, markdown: str) -> None:
     markdown = markdown.strip()
     if len(markdown) > 50_000:
         raise Invalid(_("Synthèse trop longue (50 000 caractères au plus)."), fields={"synthesis": "length"})
@@ -324,7 +327,7 @@ def list_all_articles(session: Session) -> list[Article]:
     return list(session.exec(select(Article).order_by(col(Article.id).desc()).limit(200)).all())
 
 
-def set_role(session: Session, *, admin: User, user: User, role: Role) -> User:
+def set_role(session: Session, *, admin: Principal, user: User, role: Role) -> User:
     if admin.role != Role.admin:
         raise PermissionDenied(_("Seul un administrateur attribue les rôles."))
     if user.id == admin.id and role != Role.admin:
@@ -372,7 +375,7 @@ class Sides:
         return out
 
 
-def sides(session: Session, *, article: Article, viewer: User | None, per_side: int = 10) -> Sides:
+def sides(session: Session, *, article: Article, viewer: Principal | None, per_side: int = 10) -> Sides:
     """The best-ranked top-level reactions of each stance, featured ones first.
 
     The featured ones are a handful, read in one query through ix_comment_featured; the others, a

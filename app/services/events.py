@@ -12,14 +12,12 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import threading
 from collections import deque
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any, Protocol
-
-from sqlalchemy import event as sa_event
-from sqlmodel import Session
 
 from app.services.sql import Db
 
@@ -45,7 +43,7 @@ def user_channel(user_id: int) -> str:
 
 
 def emit(session: Db, channel: str, type_: str, data: dict[str, Any]) -> None:
-    """Queue an event; it is published after this session's (or Tx's) transaction commits."""
+    """Queue an event; it is published once this unit of work (or session) has committed."""
     session.info.setdefault(SESSION_KEY, []).append((channel, type_, data))
 
 
@@ -63,6 +61,8 @@ def format_cursor(cursor: dict[str, str]) -> str:
 
 
 class Broker(Protocol):
+    blocking: bool  # publish does network I/O: call it off the event loop
+
     def publish(self, channel: str, type_: str, data: dict[str, Any]) -> None: ...
 
     def listen(
@@ -74,6 +74,8 @@ class Broker(Protocol):
 
 class MemoryBroker:
     """One process: a ring buffer per channel, and waiters woken from any thread."""
+
+    blocking = False
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
@@ -139,6 +141,8 @@ class MemoryBroker:
 class RedisBroker:
     """Several processes: one Redis stream per channel (XADD to publish, XREAD BLOCK to listen)."""
 
+    blocking = True
+
     def __init__(self, url: str, namespace: str = "tribune") -> None:
         import redis
         import redis.asyncio
@@ -192,32 +196,37 @@ def make_broker(redis_url: str | None, namespace: str = "tribune") -> Broker:
     return RedisBroker(redis_url, namespace) if redis_url else MemoryBroker()
 
 
-def bind(session: Session, broker: Broker | None) -> None:
-    """Tell this session where its events go once it commits."""
-    if broker is not None:
-        session.info[BROKER_KEY] = broker
+def forget(info: dict[str, Any]) -> None:
+    """Drop the events of a transaction that rolled back: nothing it did is announced."""
+    info.pop(SESSION_KEY, None)
 
 
-@sa_event.listens_for(Session, "after_commit")
-def _publish_after_commit(session: Session) -> None:
-    publish_queued(session.info)
+def _take(info: dict[str, Any]) -> tuple[Broker | None, list[tuple[str, str, dict[str, Any]]]]:
+    return info.get(BROKER_KEY), info.pop(SESSION_KEY, None) or []
 
 
 def publish_queued(info: dict[str, Any]) -> None:
-    """Publish the events a committed transaction queued (a Session's info, or a Tx's)."""
-    queued = info.pop(SESSION_KEY, None)
-    broker: Broker | None = info.get(BROKER_KEY)
-    if not queued or broker is None:
+    """Publish the events a committed unit of work queued, from a thread that may block."""
+    broker, queued = _take(info)
+    if broker is not None and queued:
+        _publish_all(broker, queued)
+
+
+async def publish_committed(info: dict[str, Any]) -> None:
+    """publish_queued from the event loop: a broker that does network I/O (Redis) publishes from a
+    worker thread, so that no request waits on another's publication."""
+    broker, queued = _take(info)
+    if broker is None or not queued:
         return
+    if broker.blocking:
+        await asyncio.to_thread(_publish_all, broker, queued)
+    else:
+        _publish_all(broker, queued)
+
+
+def _publish_all(broker: Broker, queued: list[tuple[str, str, dict[str, Any]]]) -> None:
     for channel, type_, data in queued:
         try:
             broker.publish(channel, type_, data)
         except Exception:  # noqa: BLE001 - the write is committed; a lost live event only delays a page
-            import logging
-
             logging.getLogger("tribune").exception("live event not published")
-
-
-@sa_event.listens_for(Session, "after_rollback")
-def _forget_after_rollback(session: Session) -> None:
-    session.info.pop(SESSION_KEY, None)

@@ -28,7 +28,7 @@ from app.models import (
     utcnow,
 )
 from app.services import audit, comments, notifications
-from app.services.accounts import end_all_sessions, ensure_can_write
+from app.services.accounts import Principal, end_all_sessions, ensure_can_write
 from app.services.ratelimit import Limiter
 from app.services.rules import DEFAULT_RULES, Rules
 from app.services.screening import fold
@@ -187,7 +187,7 @@ def list_words(session: Session) -> list[WordRule]:
     return list(session.exec(select(WordRule).order_by(col(WordRule.phrase_key))).all())
 
 
-def add_word(session: Session, *, actor: User, phrase: str, effect: WordEffect) -> WordRule:
+def add_word(session: Session, *, actor: Principal, phrase: str, effect: WordEffect) -> WordRule:
     phrase = " ".join(phrase.split())
     if not phrase or len(phrase) > 200:
         raise Invalid(_("L’expression doit compter de 1 à 200 caractères."), fields={"phrase": "length"})
@@ -209,7 +209,7 @@ def add_word(session: Session, *, actor: User, phrase: str, effect: WordEffect) 
     return rule
 
 
-def remove_word(session: Session, *, actor: User, rule_id: int) -> None:
+def remove_word(session: Session, *, actor: Principal, rule_id: int) -> None:
     rule = session.get(WordRule, rule_id) if 0 < rule_id < 2**31 else None
     if rule is None:
         raise NotFound(_("Règle introuvable."))
@@ -232,7 +232,7 @@ def remove_word(session: Session, *, actor: User, rule_id: int) -> None:
 def report(
     session: Session,
     *,
-    reporter: User,
+    reporter: Principal,
     comment: Comment,
     reason: Reason,
     note: str | None = None,
@@ -316,7 +316,7 @@ def queue_counts(session: Session) -> dict[str, int]:
 
 @dataclass
 class AuthorRecord:
-    user: User | None
+    user: Principal | None
     approved: int = 0
     rejected: int = 0
     sanctions: list[ModerationAction] = field(default_factory=list)
@@ -430,7 +430,7 @@ def _resolve_reports(session: Session, comment: Comment, now: datetime) -> None:
     comment.report_count = 0
 
 
-def approve(session: Session, *, moderator: User, comment: Comment, note: str | None = None) -> Comment:
+def approve(session: Session, *, moderator: Principal, comment: Comment, note: str | None = None) -> Comment:
     now = utcnow()
     was_pending = comment.status == CommentStatus.pending
     if comment.status not in (CommentStatus.pending, CommentStatus.published):
@@ -462,7 +462,12 @@ def approve(session: Session, *, moderator: User, comment: Comment, note: str | 
 
 
 def reject(
-    session: Session, *, moderator: User, comment: Comment, reason: Reason | None, note: str | None = None
+    session: Session,
+    *,
+    moderator: Principal,
+    comment: Comment,
+    reason: Reason | None,
+    note: str | None = None,
 ) -> Comment:
     if reason is None:
         raise Invalid(_("Choisissez la raison du refus : l’auteur la verra."), fields={"reason": "required"})
@@ -508,7 +513,7 @@ def reject(
 def decide(
     session: Session,
     *,
-    moderator: User,
+    moderator: Principal,
     comment: Comment,
     action: str,
     reason: Reason | None = None,
@@ -524,7 +529,7 @@ def decide(
 def decide_many(
     session: Session,
     *,
-    moderator: User,
+    moderator: Principal,
     ids: list[int],
     action: str,
     reason: Reason | None = None,
@@ -550,7 +555,7 @@ SUSPENSIONS = {"1h": timedelta(hours=1), "24h": timedelta(hours=24), "7d": timed
 def sanction(
     session: Session,
     *,
-    moderator: User,
+    moderator: Principal,
     user: User,
     action: str,
     reason: str,
@@ -625,7 +630,7 @@ def list_log(
     return rows, (str(rows[-1].id) if more and rows else None)
 
 
-def user_record(session: Session, *, user: User) -> tuple[list[ModerationAction], list[Comment]]:
+def user_record(session: Session, *, user: Principal) -> tuple[list[ModerationAction], list[Comment]]:
     actions = list(
         session.exec(
             select(ModerationAction)

@@ -7,9 +7,9 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlmodel import Session, col, func, select
 
-from app.models import Comment, Notification, User, utcnow
+from app.models import Comment, Notification, utcnow
 from app.services import events
-from app.services.accounts import Actor
+from app.services.accounts import Principal
 from app.services.sql import Db, Prepared
 
 KINDS = ("reply", "featured", "approved", "rejected")
@@ -36,7 +36,7 @@ def notify(
     user_id: int | None,
     kind: str,
     comment: Comment | None = None,
-    actor: User | Actor | None = None,
+    actor: Principal | None = None,
     reason: str | None = None,
     message: str | None = None,
 ) -> int | None:
@@ -73,12 +73,12 @@ _UNREAD = Prepared(
 )
 
 
-def unread_count(session: Db, *, user: User | Actor) -> int:
+def unread_count(session: Db, *, user: Principal) -> int:
     return int(_UNREAD.scalar(session, {"user_id": user.id}))
 
 
 def list_for(
-    session: Session, *, user: User, before_id: int | None = None, limit: int = 20
+    session: Session, *, user: Principal, before_id: int | None = None, limit: int = 20
 ) -> list[Notification]:
     query = select(Notification).where(Notification.user_id == user.id)
     if before_id is not None:
@@ -87,7 +87,7 @@ def list_for(
 
 
 def mark_read(
-    session: Session, *, user: User, ids: list[int] | None = None, now: datetime | None = None
+    session: Session, *, user: Principal, ids: list[int] | None = None, now: datetime | None = None
 ) -> int:
     """Mark some (ids) or all of a reader's notifications as read; returns how many changed."""
     statement = (

@@ -28,7 +28,7 @@ from app.models import (
 )
 from app.security import verify_password
 from app.services import comments as comment_service
-from app.services.accounts import end_all_sessions
+from app.services.accounts import Principal, end_all_sessions
 from app.services.ranking import controversy, wilson_lower_bound
 
 COMMENT = Comment.__table__  # type: ignore[attr-defined]
@@ -264,7 +264,7 @@ def _remove_comments(session: Session, user: User) -> None:
 
 
 def erase_account(
-    session: Session, *, user: User, password: str, comments: CommentFate = CommentFate.keep
+    session: Session, *, user: Principal, password: str, comments: CommentFate = CommentFate.keep
 ) -> None:
     """Erase the account: sessions end, votes are withdrawn with their tallies corrected, comments are
     kept as "compte supprimé" or removed, and the user row goes with everything else that was theirs."""

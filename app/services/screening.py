@@ -12,8 +12,8 @@ from sqlmodel import Session
 
 from app.errors import Invalid
 from app.i18n import _
-from app.models import Article, Role, User, WordEffect, WordRule
-from app.services.accounts import Actor
+from app.models import Article, Role, WordEffect, WordRule
+from app.services.accounts import Principal
 from app.services.rules import DEFAULT_RULES, Rules
 from app.services.sql import Prepared
 
@@ -58,7 +58,7 @@ def match_words(session: Session, body: str) -> WordMatch | None:
 
 
 def screen(
-    session: Session, *, author: User | Actor, article: Article, body: str, rules: Rules = DEFAULT_RULES
+    session: Session, *, author: Principal, article: Article, body: str, rules: Rules = DEFAULT_RULES
 ) -> bool:
     """Refuse a blocked body; return True when the comment must wait for a moderator."""
     found = match_words(session, body)

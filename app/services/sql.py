@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import contextlib
 from collections import namedtuple
+from collections.abc import Iterator
 from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Session
+
+from app.db import writer
 
 
 def insert_ignore(db: Db, table: sa.Table) -> Any:
@@ -23,10 +26,10 @@ def insert_ignore(db: Db, table: sa.Table) -> Any:
 
 def expire_loaded(session: Db, model: type[Any], pk: int, attributes: list[str]) -> None:
     """After an atomic UPDATE in SQL, make a copy already loaded in this session read the new values."""
-    if isinstance(session, Tx):
-        if session.session is None:
-            return  # a Tx loads no objects
-        session = session.session
+    if isinstance(session, UnitOfWork):
+        if session._session is None:
+            return  # no ORM session: nothing is loaded
+        session = session._session
     loaded = session.identity_map.get(sa.inspect(model).identity_key_from_primary_key((pk,)))
     if loaded is not None:
         session.expire(loaded, attributes)
@@ -39,8 +42,9 @@ class Prepared:
     events, result object) costs ten times the SQL itself on SQLite (about 60 us against 5). The
     statement is still written in Core, so it is quoted and typed per dialect; its parameters go
     through the columns' bind processors and its rows through their result processors, as SQLAlchemy
-    would do. It runs in the session's transaction (session.connection() begins it, BEGIN IMMEDIATE
-    for a writer on SQLite). Engine-level statement events do not see it."""
+    would do. It runs in the unit of work's transaction (or a plain session's), which its first
+    statement begins (BEGIN IMMEDIATE for a writer on SQLite). Engine-level statement events do not
+    see it."""
 
     def __init__(self, statement: sa.Executable) -> None:
         self.statement = statement
@@ -53,30 +57,31 @@ class Prepared:
         return plan
 
     def rows(self, db: Db, params: dict[str, Any] | None = None) -> list[Any]:
-        lean = isinstance(db, Tx) and db.session is None
-        if not lean:
-            session = db.session if isinstance(db, Tx) else db
-            assert session is not None
-            if session.autoflush and (session.new or session.dirty or session.deleted):
-                session.flush()  # as session.execute would: the statement sees the ORM's pending changes
-            conn = session.connection()
-        dialect = db.dialect if lean else conn.dialect  # type: ignore[union-attr]
+        if isinstance(db, UnitOfWork):
+            dialect = db.dialect
+            own_cursor = False
+        else:
+            if db.autoflush and (db.new or db.dirty or db.deleted):
+                db.flush()  # as session.execute would: the statement sees the ORM's pending changes
+            conn = db.connection()
+            dialect = conn.dialect
+            own_cursor = True
         plan = self._plan(dialect)
         arguments = plan.arguments(params or {})
         cursor = None
         try:
-            # A Tx keeps one cursor for all its statements; on a session, one per statement.
-            cursor = db.cursor() if lean else conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+            # A unit of work keeps one cursor for all its statements; on a plain session, one each.
+            cursor = conn.connection.dbapi_connection.cursor() if own_cursor else db.cursor()  # type: ignore[union-attr]
             cursor.execute(plan.sql, arguments)
             if not plan.results:
                 return []
             return [plan.convert(row) for row in cursor.fetchall()]
         except dialect.loaded_dbapi.Error as exc:
-            if isinstance(db, Tx):
+            if isinstance(db, UnitOfWork):
                 db.lost(exc, cursor)
             raise _wrapped(exc, plan.sql, arguments, dialect) from exc
         finally:
-            if cursor is not None and not lean:
+            if cursor is not None and own_cursor:
                 cursor.close()
 
     def first(self, db: Db, params: dict[str, Any] | None = None) -> Any:
@@ -99,16 +104,17 @@ def _wrapped(exc: Exception, statement: str | None, params: Any, dialect: sa.Dia
     )
 
 
-class Tx:
-    """One transaction on a pooled driver connection: no ORM session, no Core connection.
+class UnitOfWork:
+    """A request's one transaction: prepared statements on the pooled driver connection by default,
+    and an ORM session on that same connection and transaction when a service asks for one (`orm`).
 
-    For the busiest writes (a vote), where SQLAlchemy's Session, Connection and transaction objects
-    cost more than the statements: opening, committing and closing them took about 175 us a request,
-    against some 40 us for the SQL itself on SQLite. Statements run through Prepared. It begins at its
-    first statement (BEGIN IMMEDIATE for a writer on SQLite, as the engine's sessions do), raises the
-    driver's errors as SQLAlchemy's, drops a lost connection from the pool, and keeps events queued
-    with events.emit in .info for whoever finishes it (deps.get_tx publishes them after the commit).
-    A request uses a Tx or a Session, never both: on SQLite the second writer would wait for the first."""
+    SQLAlchemy's Session, Connection and transaction objects cost more than the statements of the
+    busiest writes (a vote: about 70 us against some 20 us on SQLite), so they are made only when a
+    service loads or adds ORM objects; every request, whichever its services, still has one unit of
+    work, one transaction and one commit. It begins at its first statement (BEGIN IMMEDIATE for a
+    writer on SQLite), raises the driver's errors as SQLAlchemy's, drops a lost connection from the
+    pool, and keeps the events queued with events.emit in `.info` for whoever finishes it
+    (deps.get_work publishes them after the commit)."""
 
     def __init__(self, engine: sa.Engine, *, write: bool, info: dict[str, Any] | None = None) -> None:
         self.engine = engine
@@ -118,27 +124,61 @@ class Tx:
         self._pooled: Any = None  # the pool's proxy for the driver connection, once begun
         self._driver: Any = None
         self._cursor: Any = None
-        self.session: Session | None = None
+        self._session: Session | None = None
+        self._connection: sa.Connection | None = None
+        self._owned = True  # False over a session somebody else ends (see over)
 
     @classmethod
-    def over(cls, session: Session) -> Tx:
-        """A Tx that runs in a session's transaction, which its owner ends: for tests, whose app runs
-        in the test's own transaction (rolled back after it), as its sessions do."""
-        tx = cls(session.get_bind(), write=True, info=session.info)  # type: ignore[arg-type]
-        tx.session = session
-        return tx
+    def over(cls, session: Session) -> UnitOfWork:
+        """A unit of work in a session's transaction, which its owner ends: for tests, whose app runs
+        in the test's own transaction (rolled back after it)."""
+        work = cls(session.get_bind(), write=True, info=session.info)  # type: ignore[arg-type]
+        work._session = session
+        work._owned = False
+        return work
 
     @property
     def begun(self) -> bool:
-        return self._pooled is not None
+        """Is there a transaction to end? (Over somebody else's session there always is.)"""
+        if self._pooled is not None or not self._owned:
+            return True
+        return self._session is not None and self._session.in_transaction()
+
+    @property
+    def orm(self) -> Session:
+        """The ORM session of this unit of work, in its transaction; made (without I/O) when first
+        asked for. Begun already, the transaction's connection is handed to it; otherwise the
+        session begins it, and statements run on its connection from then on."""
+        if self._session is None:
+            bind = writer(self.engine) if self.write else self.engine
+            if self._pooled is not None:
+                self._connection = sa.Connection(bind, connection=self._pooled)
+                bind = self._connection  # type: ignore[assignment]
+            self._session = Session(bind=bind, expire_on_commit=False, info=self.info)
+            self.info = self._session.info  # a copy of ours: one dict from now on, wherever events go
+        return self._session
 
     def cursor(self) -> Any:
         """The transaction's cursor (one for all its statements, each fetched whole)."""
-        if self._cursor is None:
-            if self._driver is None:
-                self._begin()
-            self._cursor = self._driver.cursor()
+        if self._cursor is not None:
+            if self._session is not None:
+                self._flush_pending(self._session)
+            return self._cursor
+        session = self._session
+        if session is not None:
+            self._flush_pending(session)
+            dbapi = session.connection().connection.dbapi_connection  # begins the session's transaction
+            self._cursor = dbapi.cursor()  # type: ignore[union-attr]
+            return self._cursor
+        if self._driver is None:
+            self._begin()
+        self._cursor = self._driver.cursor()
         return self._cursor
+
+    @staticmethod
+    def _flush_pending(session: Session) -> None:
+        if session.autoflush and (session.new or session.dirty or session.deleted):
+            session.flush()  # as session.execute would: the statement sees the ORM's pending changes
 
     def _begin(self) -> None:
         try:
@@ -162,14 +202,39 @@ class Tx:
             self._pooled.invalidate(exc)
 
     def finish(self, *, commit: bool) -> None:
-        """Commit (or roll back) and give the connection back to the pool."""
-        pooled, cursor = self._pooled, self._cursor
-        self._pooled = self._driver = self._cursor = None
-        if pooled is None:
+        """Commit (or roll back) and give the connection back to the pool. Over somebody else's
+        session (over), only flush: its owner ends it."""
+        session, connection = self._session, self._connection
+        if not self._owned:
+            if self._cursor is not None:
+                self._cursor.close()
+                self._cursor = None
+            if commit and session is not None:
+                session.flush()
             return
+        pooled, cursor = self._pooled, self._cursor
+        self._pooled = self._driver = self._cursor = self._session = self._connection = None
         if cursor is not None:
             with contextlib.suppress(self.dialect.loaded_dbapi.Error):  # gone with its connection:
                 cursor.close()  # the rest of finish says so
+        if session is not None:
+            # The session's transaction is the unit of work's: it commits (flushing first) or rolls
+            # back the whole of it, and closing gives the connection back to the pool.
+            try:
+                if commit:
+                    session.commit()
+                else:
+                    session.rollback()
+            except BaseException:
+                session.rollback()
+                raise
+            finally:
+                session.close()
+                if connection is not None:
+                    connection.close()
+            return
+        if pooled is None:
+            return
         try:
             if not pooled.is_valid:  # lost (see lost): nothing to end, and nothing was committed
                 if commit:
@@ -186,11 +251,30 @@ class Tx:
             pooled.close()
 
 
-Db = Session | Tx
+def work_scope(
+    engine: sa.Engine, *, write: bool = False, info: dict[str, Any] | None = None
+) -> Iterator[UnitOfWork]:
+    """A unit of work outside a request (scripts, tests): committed when the block ends without an
+    error, its events published after the commit (`for work in work_scope(...)`)."""
+    from app.services import events  # events builds on this module
+
+    work = UnitOfWork(engine, write=write, info=info)
+    try:
+        yield work
+    except BaseException:
+        work.finish(commit=False)
+        events.forget(work.info)
+        raise
+    work.finish(commit=True)
+    events.publish_queued(work.info)
+
+
+# What services take: a request's unit of work, or (in tests and scripts) a plain ORM session.
+Db = Session | UnitOfWork
 
 
 def dialect_of(db: Db) -> sa.Dialect:
-    return db.dialect if isinstance(db, Tx) else db.get_bind().dialect
+    return db.dialect if isinstance(db, UnitOfWork) else db.get_bind().dialect
 
 
 class _Plan:

@@ -5,25 +5,26 @@ session's connection: no ORM object is loaded or built (that costs several times
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Literal
 
 import sqlalchemy as sa
 
-from app.errors import NotFound, PermissionDenied
+from app.errors import DomainError, NotFound, PermissionDenied, Unauthorized
 from app.i18n import _
-from app.models import Article, Comment, CommentStatus, CommentVote, User, utcnow
+from app.models import Article, Comment, CommentStatus, CommentVote, utcnow
 from app.services import events
-from app.services.accounts import Actor, ensure_can_write
-from app.services.comments import PUBLIC_STATUSES, bump_version, is_staff
+from app.services.accounts import Principal, write_refusal
+from app.services.comments import bump_version
 from app.services.ranking import controversy, wilson_lower_bound
 from app.services.sql import Db, Prepared, dialect_of, expire_loaded, insert_ignore
+from app.services.visibility import is_public, is_visible
 
 VOTE = CommentVote.__table__  # type: ignore[attr-defined]
 COMMENT = Comment.__table__  # type: ignore[attr-defined]
 ARTICLE = Article.__table__  # type: ignore[attr-defined]
-
-Voter = User | Actor
 
 _TARGET = Prepared(
     sa.select(
@@ -86,28 +87,64 @@ class VoteResult:
     my_vote: int
 
 
-def current_vote(session: Db, *, voter: Voter, comment_id: int) -> int:
+def current_vote(session: Db, *, voter: Principal, comment_id: int) -> int:
     value = _CURRENT.scalar(session, {"voter": voter.id, "target": comment_id})
     return int(value or 0)
 
 
-def set_vote(session: Db, *, voter: Voter, comment_id: int, value: Literal[-1, 0, 1] | int) -> VoteResult:
+def refusal(
+    voter: Principal | None, *, author_id: int | None, comments_open: bool, now: datetime | None = None
+) -> DomainError | None:
+    """Why this reader may not vote on a published comment, or None: the voting rights, written once
+    for the service and for the pages that draw the arrows (can_vote)."""
+    if voter is None:
+        return Unauthorized(_("Connectez-vous pour voter."))
+    refused = write_refusal(voter, now=now)
+    if refused is not None:
+        return refused
+    if author_id == voter.id:
+        return PermissionDenied(_("On ne vote pas pour son propre message."))
+    if not comments_open:
+        return PermissionDenied(_("Ce débat est clos : les votes sont fermés."))
+    return None
+
+
+def can_vote(voter: Principal | None, *, author_id: int | None, comments_open: bool) -> bool:
+    return refusal(voter, author_id=author_id, comments_open=comments_open) is None
+
+
+def set_vote(session: Db, *, voter: Principal, comment_id: int, value: Literal[-1, 0, 1] | int) -> VoteResult:
     """Set the voter's vote to value (0 withdraws). Idempotent, and exact under concurrency."""
     if value not in (-1, 0, 1):
         raise ValueError(value)
+    return _vote(session, voter=voter, comment_id=comment_id, choose=lambda _old: value)
+
+
+def toggle_vote(
+    session: Db, *, voter: Principal, comment_id: int, direction: Literal[-1, 1] | int
+) -> VoteResult:
+    """The arrows of the page: the same arrow again withdraws the vote, the other one switches it."""
+    if direction not in (-1, 1):
+        raise ValueError(direction)
+    return _vote(
+        session, voter=voter, comment_id=comment_id, choose=lambda old: 0 if old == direction else direction
+    )
+
+
+def _vote(session: Db, *, voter: Principal, comment_id: int, choose: Callable[[int], int]) -> VoteResult:
+    """The vote becomes choose(previous vote), in the guard chain's order: visible, allowed, published."""
     target = _TARGET.first(session, {"comment_id": comment_id})
-    public = target is not None and target.status in PUBLIC_STATUSES and target.hidden_at is None
-    if target is None or not (public or target.author_id == voter.id or is_staff(voter)):
+    if target is None or not is_visible(target, voter):
         raise NotFound(_("Commentaire introuvable."))
-    ensure_can_write(voter)
-    if target.author_id == voter.id:
-        raise PermissionDenied(_("On ne vote pas pour son propre message."))
-    if target.status != CommentStatus.published or target.hidden_at is not None:
+    refused = refusal(voter, author_id=target.author_id, comments_open=True)
+    if refused is not None:
+        raise refused
+    if target.status != CommentStatus.published or not is_public(target.status, target.hidden_at):
         raise NotFound(_("On ne peut voter que pour un message publié."))
     if not target.comments_open:
         raise PermissionDenied(_("Ce débat est clos : les votes sont fermés."))
 
-    old = _write_vote_row(session, voter_id=voter.id, comment_id=comment_id, value=value)
+    old, value = _write_vote_row(session, voter_id=voter.id, comment_id=comment_id, choose=choose)
     d_up = int(value == 1) - int(old == 1)
     d_down = int(value == -1) - int(old == -1)
     if d_up or d_down:
@@ -134,30 +171,27 @@ def set_vote(session: Db, *, voter: Voter, comment_id: int, value: Literal[-1, 0
     return VoteResult(upvotes=int(up), downvotes=int(down), my_vote=value)
 
 
-def _write_vote_row(session: Db, *, voter_id: int, comment_id: int, value: int) -> int:
-    """Store the vote and return the previous value. The unique (voter, comment) constraint settles a
-    race on the insert; later changes lock the row (PostgreSQL) or run under BEGIN IMMEDIATE (SQLite)."""
+def _write_vote_row(
+    session: Db, *, voter_id: int | None, comment_id: int, choose: Callable[[int], int]
+) -> tuple[int, int]:
+    """Store the vote and return (previous value, new value). The unique (voter, comment) constraint
+    settles a race on the insert; later changes lock the row (PostgreSQL) or run under BEGIN
+    IMMEDIATE (SQLite). A first vote is one statement: the insert."""
     mine = {"voter": voter_id, "target": comment_id}
     while True:
+        value = choose(0)
         if value != 0:
             inserted = _insert(session).first(session, {**mine, "new_value": value, "now": utcnow()})
             if inserted is not None:
-                return 0
+                return 0, value
         previous = _CURRENT_LOCKED.scalar(session, mine)
         if previous is None:
             if value == 0:
-                return 0
+                return 0, 0
             continue  # withdrawn by a concurrent request between our two statements: insert again
+        value = choose(int(previous))
         if value == 0:
             _DELETE.run(session, mine)
         elif value != previous:
             _CHANGE.run(session, {**mine, "new_value": value})
-        return int(previous)
-
-
-def toggle_vote(session: Db, *, voter: Voter, comment_id: int, direction: Literal[-1, 1] | int) -> VoteResult:
-    """The arrows of the page: the same arrow again withdraws the vote, the other one switches it."""
-    if direction not in (-1, 1):
-        raise ValueError(direction)
-    old = current_vote(session, voter=voter, comment_id=comment_id)
-    return set_vote(session, voter=voter, comment_id=comment_id, value=0 if old == direction else direction)
+        return int(previous), value

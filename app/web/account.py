@@ -9,6 +9,7 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from app.deps import (
+    Account,
     CurrentUser,
     SessionDep,
     SettingsDep,
@@ -45,7 +46,7 @@ def change_password(
     request: Request,
     session: SessionDep,
     settings: SettingsDep,
-    user: CurrentUser,
+    user: Account,
     current_password: Secret = "",
     new_password: Secret = "",
 ) -> Response:
@@ -60,7 +61,7 @@ def change_password(
 
 
 @router.get("/account/export", name="account_export")
-def export_data(session: SessionDep, user: CurrentUser) -> Response:
+def export_data(session: SessionDep, user: Account) -> Response:
     data = privacy.export_data(session, user=user)
     return Response(
         orjson.dumps(data, option=orjson.OPT_INDENT_2),
@@ -73,7 +74,7 @@ def export_data(session: SessionDep, user: CurrentUser) -> Response:
 def erase_account(
     request: Request,
     session: SessionDep,
-    user: CurrentUser,
+    user: Account,
     password: Secret = "",
     comments: Annotated[str, Form(max_length=10)] = "keep",
     confirm: Annotated[str, Form(max_length=10)] = "",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
@@ -12,13 +12,12 @@ from app.deps import (
     ArticleDep,
     CommentDep,
     CommentId,
-    CurrentActor,
     CurrentUser,
     LimiterDep,
     RulesDep,
     SessionDep,
     Viewer,
-    csrf_token,
+    WorkDep,
     run_db,
 )
 from app.errors import DomainError, NotFound
@@ -26,11 +25,12 @@ from app.i18n import _
 from app.models import Article, Reason, Stance, utcnow
 from app.models.schemas import CommentCreate, CommentUpdate
 from app.services import articles, comments, moderation, votes
-from app.services.cache import article_state, get_cache, permalink_key
+from app.services.accounts import Identity
+from app.services.cache import article_state, permalink_key
 from app.services.rendering import render_comment
 from app.templating import is_htmx, render
 from app.text import clean_text
-from app.web.common import field_errors, see_other
+from app.web.common import field_errors, see_other, serve_shared
 
 router = APIRouter()
 
@@ -155,28 +155,27 @@ def preview_comment(request: Request, user: CurrentUser, body: Body = "") -> HTM
 
 @router.get("/comments/{comment_id}", name="permalink")
 def permalink(
-    request: Request, session: SessionDep, viewer: Viewer, comment: CommentDep, rules: RulesDep
-) -> HTMLResponse:
-    def build() -> HTMLResponse:
-        found = comments.branch(session, comment=comment, viewer=viewer)
-        return render(
-            request,
-            "comments/permalink.html",
-            article=comment.article,
-            branch=found,
-            now=utcnow(),
-            rules=rules,
-        )
+    request: Request, work: WorkDep, viewer: Viewer, comment: CommentDep, rules: RulesDep
+) -> Response:
+    def context(who: Identity | None) -> tuple[str, dict[str, Any]]:
+        found = comments.branch(work.orm, comment=comment, viewer=who)
+        return "comments/permalink.html", {
+            "article": comment.article,
+            "branch": found,
+            "now": utcnow(),
+            "rules": rules,
+        }
 
-    # A shared link brings anonymous visitors by the thousand: they share one rendering per version
-    # of the debate, as on the article page.
-    cache = get_cache(request.app.state) if viewer is None else None
-    state = article_state(session.connection(), comment.article.slug) if cache is not None else None
-    if cache is None or state is None or comment.id is None:
-        return build()
-    key = permalink_key(state, comment_id=comment.id, locale=request.state.locale)
-    answer = cache.serve(key, build, csrf_token(request))
-    return answer if isinstance(answer, HTMLResponse) else HTMLResponse(answer)
+    # A shared link brings readers in bursts: they share one rendering per version of the debate, as
+    # on the article page.
+    state = article_state(work, comment.article.slug)
+    if state is not None and comment.id is not None:
+        key = permalink_key(state, comment_id=comment.id, locale=request.state.locale)
+        body = serve_shared(request, work, key, state, viewer, rules, context)
+        if body is not None:
+            return Response(body, media_type="text/html; charset=utf-8")
+    template, values = context(viewer)
+    return render(request, template, **values)
 
 
 @router.get("/comments/{comment_id}/replies", name="more_replies")
@@ -276,7 +275,7 @@ def delete_comment(request: Request, session: SessionDep, user: CurrentUser, com
 async def vote(
     request: Request,
     session: SessionDep,
-    actor: CurrentActor,
+    user: CurrentUser,
     comment_id: CommentId,
     direction: Annotated[str, Form(max_length=10)] = "",
 ) -> Response:
@@ -286,7 +285,7 @@ async def vote(
         request,
         votes.toggle_vote,
         session,
-        voter=actor,
+        voter=user,
         comment_id=comment_id,
         direction=1 if direction == "up" else -1,
     )

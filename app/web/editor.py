@@ -12,6 +12,7 @@ from app.errors import DomainError, Invalid, NotFound
 from app.i18n import _
 from app.models import Role, User
 from app.services import accounts, articles, editorial, moderation
+from app.services.accounts import Principal
 from app.services.rendering import render_article
 from app.templating import is_htmx, render
 from app.web.common import see_other
@@ -126,7 +127,7 @@ def create_article(
     return see_other(request, f"/editor/articles/{article.slug}")
 
 
-def _article(session: SessionDep, slug: str, editor: User) -> articles.Article:
+def _article(session: SessionDep, slug: str, editor: Principal) -> articles.Article:
     return articles.get_article(session, slug=slug, viewer=editor)
 
 

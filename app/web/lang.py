@@ -13,6 +13,7 @@ from app.deps import SessionDep, SettingsDep, Viewer, remember_language
 from app.errors import BadRequest
 from app.i18n import _
 from app.middleware import LOCALE_COOKIE
+from app.services import accounts
 from app.web.common import safe_next, see_other
 
 router = APIRouter()
@@ -30,8 +31,7 @@ def set_language(
     if lang not in i18n.LOCALES:
         raise BadRequest(_("Langue inconnue."))
     if viewer is not None and viewer.locale != lang:
-        viewer.locale = lang
-        session.add(viewer)
+        accounts.set_locale(session, person=viewer, locale=lang)
     response = see_other(request, safe_next(next))
     remember_language(response, lang, settings)
     return response

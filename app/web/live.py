@@ -15,6 +15,7 @@ from app.errors import NotFound
 from app.i18n import _
 from app.models import Article, Comment, CommentStatus, User, utcnow
 from app.services import accounts, articles, comments, events, notifications
+from app.services.accounts import Principal
 from app.templating import render
 from app.web.common import see_other
 
@@ -82,7 +83,9 @@ def poll(request: Request, session: SessionDep, viewer: Viewer, article: Article
 # Notifications -----------------------------------------------------------------------------------
 
 
-def notification_items(session: SessionDep, user: User, before: int | None = None) -> list[dict[str, object]]:
+def notification_items(
+    session: SessionDep, user: Principal, before: int | None = None
+) -> list[dict[str, object]]:
     rows = notifications.list_for(session, user=user, before_id=before, limit=30)
     comment_ids = {n.comment_id for n in rows if n.comment_id}
     actor_ids = {n.actor_id for n in rows if n.actor_id}

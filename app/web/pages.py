@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import sqlalchemy as sa
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
-from sqlmodel import Session
 
-from app.deps import ArticleDep, RulesDep, SessionDep, Viewer, csrf_token
-from app.models import Article, User, utcnow
+from app.deps import RulesDep, SessionDep, Viewer, WorkDep, load_article, run_db
+from app.models import utcnow
 from app.services import articles, comments, editorial
-from app.services.cache import article_state, get_cache, page_key
+from app.services.accounts import Identity
+from app.services.cache import article_state, page_key
 from app.services.rules import Rules
+from app.services.sql import UnitOfWork
 from app.templating import is_htmx, render
+from app.web.common import serve_shared
 
 router = APIRouter()
 
@@ -26,66 +28,66 @@ def home(request: Request, session: SessionDep, viewer: Viewer) -> HTMLResponse:
 
 
 @router.get("/articles/{slug}", name="article")
-def article_page(
+async def article_page(
     request: Request,
-    session: SessionDep,
+    work: WorkDep,
     viewer: Viewer,
-    article: ArticleDep,
     rules: RulesDep,
+    slug: str,
     sort: Annotated[str | None, Query(max_length=20)] = None,
     after: Annotated[str | None, Query(max_length=200)] = None,
-) -> HTMLResponse:
+) -> Response:
     order = comments.parse_sort(sort)
-    headers = {"Vary": "HX-Request"}
     fragment = bool(after and is_htmx(request))
-    # Anonymous readers share one rendering per article version (app/services/cache.py).
-    # (app/web/cache.py serves most of them before routing; this fills the cache and covers the rest.)
-    cache = get_cache(request.app.state) if viewer is None else None
-    state = article_state(session.connection(), article.slug) if cache is not None else None
-    if cache is not None and state is not None:
-        key = page_key(state, sort=order.value, after=after, locale=request.state.locale, fragment=fragment)
-        answer = cache.serve(
-            key,
-            lambda: _article_page(request, session, viewer, article, rules, order, after, fragment, headers),
-            csrf_token(request),
-        )
-        return answer if isinstance(answer, Response) else HTMLResponse(answer, headers=headers)
-    return _article_page(request, session, viewer, article, rules, order, after, fragment, headers)
+    return await run_db(request, _article_page, request, work, viewer, rules, slug, order, after, fragment)
 
 
 def _article_page(
     request: Request,
-    session: Session,
-    viewer: User | None,
-    article: Article,
+    work: UnitOfWork,
+    viewer: Identity | None,
     rules: Rules,
+    slug: str,
     order: comments.Sort,
     after: str | None,
     fragment: bool,
-    headers: dict[str, str],
-) -> HTMLResponse:
-    page = comments.list_top_level(
-        session, article=article, viewer=viewer, sort=order, cursor=after, limit=rules.page_size, rules=rules
-    )
-    context = {
-        "article": article,
-        "page": page,
-        "sort": order,
-        "now": utcnow(),
-        "rules": rules,
-    }
-    if fragment:
-        # "Load more": only the next page of reactions, appended in place.
-        return render(request, "comments/_page.html", headers=headers, **context)
-    return render(
-        request,
-        "articles/page.html",
-        headers=headers,
-        my_stance=articles.get_stance(session, user=viewer, article=article),
-        percentages=articles.tally_percentages(article),
-        featured=editorial.featured(session, article=article, viewer=viewer),
-        **context,
-    )
+) -> Response:
+    headers = {"Vary": "HX-Request"}
+    template = "comments/_page.html" if fragment else "articles/page.html"
+
+    def context(who: Identity | None) -> tuple[str, dict[str, Any]]:
+        """The page for `who`: its reader, or nobody in particular for the rendering readers share."""
+        article = load_article(work.orm, slug, who)
+        page = comments.list_top_level(
+            work.orm,
+            article=article,
+            viewer=who,
+            sort=order,
+            cursor=after,
+            limit=rules.page_size,
+            rules=rules,
+        )
+        found: dict[str, Any] = {
+            "article": article,
+            "page": page,
+            "sort": order,
+            "now": utcnow(),
+            "rules": rules,
+        }
+        if not fragment:
+            found["my_stance"] = articles.get_stance(work.orm, user=who, article=article)
+            found["percentages"] = articles.tally_percentages(article)
+            found["featured"] = editorial.featured(work.orm, article=article, viewer=who)
+        return template, found
+
+    # Every reader shares one rendering per version of the debate, completed with their own state.
+    state = article_state(work, slug)
+    if state is not None:
+        key = page_key(state, sort=order.value, after=after, locale=request.state.locale, fragment=fragment)
+        body = serve_shared(request, work, key, state, viewer, rules, context)
+        if body is not None:
+            return Response(body, media_type="text/html; charset=utf-8", headers=headers)
+    return render(request, template, headers=headers, **context(viewer)[1])
 
 
 @router.get("/healthz", name="healthz")

@@ -16,10 +16,11 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from app.db import make_engine, session_scope
+from app.db import make_engine
 from app.models import Article, Role, User
 from app.models.schemas import CommentCreate
 from app.services import comments, events
+from app.services.sql import work_scope
 from tests.factories import PASSWORD, make_article, make_user
 from tests.perf.live import REDIS_URL, fresh_database, live_server, redis_available
 
@@ -48,7 +49,8 @@ def test_memory_broker_resumes_after_the_last_event_id() -> None:
 
 
 def _post(engine: Engine, broker: events.Broker, *, author_id: int, article_id: int, body: str) -> None:
-    for session in session_scope(engine, write=True, info={events.BROKER_KEY: broker}):
+    for work in work_scope(engine, write=True, info={events.BROKER_KEY: broker}):
+        session = work.orm
         author, article = session.get(User, author_id), session.get(Article, article_id)
         assert author is not None
         assert article is not None
@@ -58,8 +60,8 @@ def _post(engine: Engine, broker: events.Broker, *, author_id: int, article_id: 
 
 
 def _emit_then_fail(engine: Engine, broker: events.Broker, channel: str) -> None:
-    for session in session_scope(engine, write=True, info={events.BROKER_KEY: broker}):
-        events.emit(session, channel, "comment", {"id": -1})
+    for work in work_scope(engine, write=True, info={events.BROKER_KEY: broker}):
+        events.emit(work, channel, "comment", {"id": -1})
         raise RuntimeError("rolled back")
 
 

@@ -10,9 +10,9 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session
 
 from app.config import Settings
-from app.deps import get_session
 from app.main import create_app
 from app.services.ratelimit import MemoryBackend
+from tests.conftest import run_in
 
 
 class Clock:
@@ -37,7 +37,7 @@ def clock() -> Clock:
 def limited_app(settings: Settings, session: Session, clock: Clock) -> Iterator[FastAPI]:
     app = create_app(settings.model_copy(update={"rate_limits": True}))
     app.state.limiter.backend = MemoryBackend(clock=clock)
-    app.dependency_overrides[get_session] = lambda: session
+    run_in(app, session)
     yield app
     app.state.engine.dispose()
 

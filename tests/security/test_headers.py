@@ -11,9 +11,9 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session
 
 from app.config import Settings
-from app.deps import get_session
 from app.main import create_app
 from app.middleware import CSP
+from tests.conftest import run_in
 from tests.factories import PASSWORD, login, make_article, make_comment, make_user, page_csrf
 
 EXPECTED_CSP = (
@@ -74,7 +74,7 @@ def test_an_oversized_body_answer_carries_the_security_headers(client: TestClien
 
 def test_a_server_error_answer_carries_the_security_headers(settings: Settings, session: Session) -> None:
     app = create_app(settings)
-    app.dependency_overrides[get_session] = lambda: session
+    run_in(app, session)
 
     @app.get("/boom")
     def boom() -> None:
@@ -112,7 +112,7 @@ def test_the_session_cookie_is_httponly_and_samesite_lax(client: TestClient, ses
 
 def test_every_cookie_is_secure_when_https_is_on(settings: Settings, session: Session) -> None:
     app = create_app(settings.model_copy(update={"https": True}))
-    app.dependency_overrides[get_session] = lambda: session
+    run_in(app, session)
     user = make_user(session)
     with TestClient(app, base_url="https://testserver") as c:
         first = c.get("/login")

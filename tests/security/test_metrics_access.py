@@ -11,8 +11,8 @@ from pydantic import ValidationError
 from sqlmodel import Session
 
 from app.config import Settings
-from app.deps import get_session
 from app.main import create_app
+from tests.conftest import run_in
 
 Scraper = Callable[..., TestClient]
 
@@ -24,7 +24,7 @@ def scraper(settings: Settings, session: Session) -> Iterator[Scraper]:
 
     def make(host: str = "127.0.0.1", **overrides: object) -> TestClient:
         app = create_app(settings.model_copy(update=overrides))
-        app.dependency_overrides[get_session] = lambda: session
+        run_in(app, session)
         client = TestClient(app, client=(host, 40000))
         opened.append(client)
         return client

@@ -96,11 +96,11 @@ def test_session_resolves_until_logout(session: Session) -> None:
     user = make_user(session)
     token = accounts.start_session(session, user=user)
     policy = accounts.SessionPolicy()
-    resolved = accounts.resolve_session(session, token=token, policy=policy)
+    resolved = accounts.resolve_identity(session, token=token, policy=policy)
     assert resolved is not None
-    assert resolved.user.id == user.id
+    assert resolved.id == user.id
     accounts.end_session(session, token=token)
-    assert accounts.resolve_session(session, token=token, policy=policy) is None
+    assert accounts.resolve_identity(session, token=token, policy=policy) is None
 
 
 def test_session_expires_when_idle_and_at_its_absolute_limit(session: Session) -> None:
@@ -109,14 +109,19 @@ def test_session_expires_when_idle_and_at_its_absolute_limit(session: Session) -
     policy = accounts.SessionPolicy(idle=timedelta(days=7), absolute=timedelta(days=30))
     now = utcnow()
     assert (
-        accounts.resolve_session(session, token=token, policy=policy, now=now + timedelta(days=6)) is not None
+        accounts.resolve_identity(session, token=token, policy=policy, now=now + timedelta(days=6))
+        is not None
     )
-    assert accounts.resolve_session(session, token=token, policy=policy, now=now + timedelta(days=8)) is None
-    resolved = accounts.resolve_session(session, token=token, policy=policy)
+    assert accounts.resolve_identity(session, token=token, policy=policy, now=now + timedelta(days=8)) is None
+    resolved = accounts.resolve_identity(session, token=token, policy=policy)
     assert resolved is not None
-    resolved.auth.last_seen_at = now + timedelta(days=29)
+    auth = session.get(AuthSession, resolved.session_id)
+    assert auth is not None
+    auth.last_seen_at = now + timedelta(days=29)
     session.flush()
-    assert accounts.resolve_session(session, token=token, policy=policy, now=now + timedelta(days=31)) is None
+    assert (
+        accounts.resolve_identity(session, token=token, policy=policy, now=now + timedelta(days=31)) is None
+    )
 
 
 def test_session_token_is_not_stored_in_clear(session: Session) -> None:
@@ -140,7 +145,10 @@ def test_suspended_reader_cannot_write_until_the_suspension_ends(session: Sessio
     )
     with pytest.raises(PermissionDenied, match="suspendu"):
         accounts.ensure_can_write(user)
-    accounts.ensure_can_write(user, now=utcnow() + timedelta(hours=2))
+    later = utcnow() + timedelta(hours=2)
+    accounts.ensure_can_write(user, now=later)
+    assert accounts.standing(user, now=later) == (UserStatus.active, None)
+    accounts.refresh_status(user, now=later)  # stored when the account is next loaded
     assert user.status == UserStatus.active
 
 

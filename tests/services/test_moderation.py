@@ -181,7 +181,7 @@ def test_a_ban_ends_the_readers_sessions_at_once(session: Session) -> None:
         session, moderator=make_user(session, role=Role.moderator), user=reader, action="ban", reason="spam"
     )
     assert session.exec(select(AuthSession).where(AuthSession.user_id == reader.id)).all() == []
-    assert accounts.resolve_session(session, token=token, policy=accounts.SessionPolicy()) is None
+    assert accounts.resolve_identity(session, token=token, policy=accounts.SessionPolicy()) is None
     assert reader.status == UserStatus.banned
 
 

@@ -7,11 +7,11 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from app.db import session_scope
 from app.errors import NotFound, PermissionDenied
 from app.models import Comment, CommentStatus, User
 from app.services import votes
 from app.services.ranking import wilson_lower_bound
+from app.services.sql import work_scope
 from tests.factories import make_article, make_comment, make_user
 
 
@@ -107,7 +107,8 @@ def _run_threads(jobs: list[Callable[[], None]]) -> list[BaseException]:
 
 def _vote_job(engine: Engine, voter_id: int, comment_id: int, value: int) -> Callable[[], None]:
     def job() -> None:
-        for session in session_scope(engine, write=True):
+        for work in work_scope(engine, write=True):
+            session = work.orm
             voter = session.get(User, voter_id)
             comment = session.get(Comment, comment_id)
             assert voter is not None

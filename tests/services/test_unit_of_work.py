@@ -1,6 +1,6 @@
-"""services.sql.Tx, the lean transaction of the busiest writes, on the real database (SQLite or
-PostgreSQL): it commits, rolls back, takes SQLite's write lock up front, and raises the driver's
-errors as SQLAlchemy's, as a Session would."""
+"""services.sql.UnitOfWork, a request's one transaction, on the real database (SQLite or PostgreSQL):
+it commits, rolls back, takes SQLite's write lock up front, raises the driver's errors as
+SQLAlchemy's, and its ORM session, opened when asked for, works in that same transaction."""
 
 from __future__ import annotations
 
@@ -13,8 +13,10 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from app.models import AuthSession
+from app.services import events
 from app.services.accounts import start_session, touch_session
-from app.services.sql import Prepared, Tx
+from app.services.events import BROKER_KEY, MemoryBroker
+from app.services.sql import Prepared, UnitOfWork, work_scope
 from tests.factories import make_user
 
 NOTE = sa.table("tx_note", sa.column("id", sa.Integer), sa.column("text", sa.String))
@@ -38,8 +40,8 @@ def _count(engine: Engine) -> int:
         return int(conn.exec_driver_sql("SELECT count(*) FROM tx_note").scalar_one())
 
 
-def test_a_committed_tx_is_seen_by_other_connections(notes: Engine) -> None:
-    tx = Tx(notes, write=True)
+def test_a_committed_unit_of_work_is_seen_by_other_connections(notes: Engine) -> None:
+    tx = UnitOfWork(notes, write=True)
     _INSERT.run(tx, {"id": 1, "text": "un"})
     assert _COUNT.scalar(tx) == 1  # its own writes, before the commit
     assert _count(notes) == 0  # nobody else's yet
@@ -48,15 +50,15 @@ def test_a_committed_tx_is_seen_by_other_connections(notes: Engine) -> None:
     assert not tx.begun
 
 
-def test_a_rolled_back_tx_leaves_nothing(notes: Engine) -> None:
-    tx = Tx(notes, write=True)
+def test_a_rolled_back_unit_of_work_leaves_nothing(notes: Engine) -> None:
+    tx = UnitOfWork(notes, write=True)
     _INSERT.run(tx, {"id": 1, "text": "un"})
     tx.finish(commit=False)
     assert _count(notes) == 0
 
 
-def test_a_tx_without_statements_never_takes_a_connection(notes: Engine) -> None:
-    tx = Tx(notes, write=True)
+def test_a_unit_of_work_without_statements_never_takes_a_connection(notes: Engine) -> None:
+    tx = UnitOfWork(notes, write=True)
     assert not tx.begun
     tx.finish(commit=True)  # nothing to do
     assert not tx.begun
@@ -64,13 +66,13 @@ def test_a_tx_without_statements_never_takes_a_connection(notes: Engine) -> None
 
 def test_the_driver_errors_are_sqlalchemy_errors_and_the_connection_goes_back(notes: Engine) -> None:
     checked_out = notes.pool.checkedout()  # type: ignore[attr-defined]
-    tx = Tx(notes, write=True)
+    tx = UnitOfWork(notes, write=True)
     with pytest.raises(
         sa.exc.OperationalError if notes.dialect.name == "sqlite" else sa.exc.ProgrammingError
     ):
         _MISSING.rows(tx)
     tx.finish(commit=False)
-    tx = Tx(notes, write=True)
+    tx = UnitOfWork(notes, write=True)
     _INSERT.run(tx, {"id": 1, "text": "un"})
     with pytest.raises(sa.exc.IntegrityError):  # the error handlers know these, not sqlite3's or psycopg's
         _INSERT.run(tx, {"id": 1, "text": "deux"})
@@ -94,29 +96,31 @@ def _take_write_lock_at_once(engine: Engine) -> None:
         other.close()
 
 
-def test_on_sqlite_a_writing_tx_holds_the_write_lock_from_its_first_statement(notes: Engine) -> None:
+def test_on_sqlite_a_writing_unit_of_work_holds_the_write_lock_from_its_first_statement(
+    notes: Engine,
+) -> None:
     if notes.dialect.name != "sqlite":
         pytest.skip("SQLite's write lock")  # PostgreSQL locks rows, not the database
-    tx = Tx(notes, write=True)
+    tx = UnitOfWork(notes, write=True)
     assert _COUNT.scalar(tx) == 0  # a read, but the transaction began as a writer (BEGIN IMMEDIATE)
     with pytest.raises(Exception, match="locked"):
         _take_write_lock_at_once(notes)
     tx.finish(commit=True)
     _take_write_lock_at_once(notes)
-    reader = Tx(notes, write=False)
+    reader = UnitOfWork(notes, write=False)
     assert _COUNT.scalar(reader) == 0
-    _take_write_lock_at_once(notes)  # a reading Tx leaves the write lock free
+    _take_write_lock_at_once(notes)  # a reading unit of work leaves the write lock free
     reader.finish(commit=True)
 
 
-def test_services_run_on_a_tx_as_on_a_session(committed: Engine) -> None:
+def test_services_run_on_a_unit_of_work_as_on_a_session(committed: Engine) -> None:
     with Session(committed) as session:
         user = make_user(session, username="tx-reader")
         start_session(session, user=user, user_agent="test")
         session.commit()
         digest = session.execute(sa.select(AuthSession.id)).scalar_one()
     seen = datetime(2030, 1, 1, tzinfo=UTC)
-    tx = Tx(committed, write=True)
+    tx = UnitOfWork(committed, write=True)
     touch_session(tx, session_id=digest, now=seen)
     tx.finish(commit=True)
     with Session(committed) as session:
@@ -125,9 +129,9 @@ def test_services_run_on_a_tx_as_on_a_session(committed: Engine) -> None:
         assert stored.last_seen_at == seen
 
 
-def test_a_lost_connection_leaves_the_pool_and_the_next_tx_works(notes: Engine) -> None:
+def test_a_lost_connection_leaves_the_pool_and_the_next_unit_of_work_works(notes: Engine) -> None:
     checked_out = notes.pool.checkedout()  # type: ignore[attr-defined]
-    tx = Tx(notes, write=True)
+    tx = UnitOfWork(notes, write=True)
     assert _COUNT.scalar(tx) == 0
     tx.cursor().connection.close()  # the connection goes away under the transaction
     with pytest.raises(sa.exc.DBAPIError):  # SQLAlchemy's error (the handlers' 503), not the driver's
@@ -135,7 +139,53 @@ def test_a_lost_connection_leaves_the_pool_and_the_next_tx_works(notes: Engine) 
     with pytest.raises(sa.exc.OperationalError):
         tx.finish(commit=True)  # nothing can be committed on it, and it says so
     assert notes.pool.checkedout() == checked_out  # type: ignore[attr-defined]
-    again = Tx(notes, write=True)
+    again = UnitOfWork(notes, write=True)
     _INSERT.run(again, {"id": 1, "text": "un"})
     again.finish(commit=True)
     assert _count(notes) == 1
+
+
+def test_the_orm_session_joins_the_transaction_begun_by_statements(notes: Engine) -> None:
+    work = UnitOfWork(notes, write=True)
+    _INSERT.run(work, {"id": 1, "text": "un"})
+    # The ORM sees the statement's row, in the same transaction, before anything is committed.
+    assert work.orm.execute(sa.text("SELECT count(*) FROM tx_note")).scalar_one() == 1
+    work.orm.execute(sa.text("INSERT INTO tx_note (id, text) VALUES (2, 'deux')"))
+    assert _COUNT.scalar(work) == 2
+    assert _count(notes) == 0
+    work.finish(commit=True)
+    assert _count(notes) == 2
+    assert not work.begun
+
+
+def test_statements_run_in_the_transaction_the_orm_session_began(notes: Engine) -> None:
+    checked_out = notes.pool.checkedout()  # type: ignore[attr-defined]
+    work = UnitOfWork(notes, write=True)
+    user = make_user(work.orm, username="uow-first")  # added and flushed through the ORM
+    assert Prepared(sa.select(sa.func.count()).select_from(sa.table("app_user")).where(
+        sa.column("username") == "uow-first")).scalar(work) == 1  # fmt: skip
+    _INSERT.run(work, {"id": 1, "text": "un"})
+    work.finish(commit=False)  # one rollback undoes both
+    assert _count(notes) == 0
+    with Session(notes) as session:
+        assert session.get(type(user), user.id) is None
+    assert notes.pool.checkedout() == checked_out  # type: ignore[attr-defined]
+
+
+def test_events_go_out_once_after_the_commit_and_never_after_a_rollback(notes: Engine) -> None:
+    broker = MemoryBroker()
+    for work in work_scope(notes, write=True, info={BROKER_KEY: broker}):
+        _INSERT.run(work, {"id": 1, "text": "un"})
+        events.emit(work.orm, "article:1", "comment", {"id": 1})  # through the ORM session: same queue
+        events.emit(work, "article:1", "tally", {"for": 1})
+        assert len(broker._after("article:1", 0)) == 0  # nothing before the commit
+    assert len(broker._after("article:1", 0)) == 2
+
+    def refused() -> None:
+        for work in work_scope(notes, write=True, info={BROKER_KEY: broker}):
+            events.emit(work, "article:1", "comment", {"id": 2})
+            raise RuntimeError("refused")
+
+    with pytest.raises(RuntimeError):
+        refused()
+    assert len(broker._after("article:1", 0)) == 2

@@ -1,0 +1,143 @@
+"""One reader on one debate: what they may do with each comment shown (the card's controls), and
+what of theirs a page must show (their votes, their stance, their comments others cannot see).
+
+The pages share one rendering of a debate between readers (web/shared.py) and put each reader's own
+state into it; both that and the full rendering ask here, so the rules are written once."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
+
+from app.models import Comment, CommentStatus, CommentVote, Role, Stance, StanceVote, utcnow
+from app.services import votes
+from app.services.accounts import Principal, can_write, is_staff
+from app.services.rules import DEFAULT_RULES, Rules
+from app.services.sql import Db, Prepared, dialect_of
+
+COMMENT = Comment.__table__  # type: ignore[attr-defined]
+VOTE = CommentVote.__table__  # type: ignore[attr-defined]
+STANCE = StanceVote.__table__  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True)
+class Actions:
+    """What one reader may do with one published comment."""
+
+    my_vote: int = 0
+    can_vote: bool = False
+    can_report: bool = False
+    can_edit: bool = False
+    can_delete: bool = False
+    can_feature: bool = False
+
+
+def actions(
+    viewer: Principal | None,
+    *,
+    author_id: int | None,
+    created_at: datetime,
+    comments_open: bool,
+    my_vote: int = 0,
+    rules: Rules = DEFAULT_RULES,
+    now: datetime | None = None,
+) -> Actions:
+    if viewer is None:
+        return Actions()
+    mine = author_id == viewer.id
+    staff = is_staff(viewer)
+    return Actions(
+        my_vote=my_vote,
+        can_vote=votes.can_vote(viewer, author_id=author_id, comments_open=comments_open),
+        can_report=not mine and comments_open and can_write(viewer),
+        # comments.can_edit for a published comment: the author within the edit window, or the staff.
+        can_edit=staff or (mine and (now or utcnow()) - created_at <= rules.edit_window),
+        can_delete=mine or staff,
+        can_feature=is_staff(viewer, Role.editor),
+    )
+
+
+@dataclass
+class Marks:
+    """A reader's own state on one debate, read in one statement."""
+
+    votes: dict[int, int] = field(default_factory=dict)
+    stance: Stance | None = None
+    # Some comment of theirs is listed for them alone (pending, hidden, or rejected with its reason):
+    # the shared rendering, made for everyone, cannot show it.
+    has_own_unlisted: bool = False
+
+
+# (Written without IN: a prepared statement's parameters are fixed.)
+_UNLISTED = sa.or_(
+    COMMENT.c.status == CommentStatus.pending,
+    COMMENT.c.status == CommentStatus.rejected,
+    sa.and_(COMMENT.c.hidden_at.is_not(None), COMMENT.c.status != CommentStatus.deleted),
+)
+
+
+def _marks_statement(ids: sa.ColumnElement[Any]) -> Prepared:
+    return Prepared(
+        sa.union_all(
+            # Their votes on the comments shown: through the (user, comment) unique index.
+            sa.select(VOTE.c.comment_id.label("ref"), VOTE.c.value.label("value")).where(
+                VOTE.c.user_id == sa.bindparam("user_id"), ids
+            ),
+            # Their answer to the question: 0 with 1, 2, 3 for the stances in Stance's order.
+            sa.select(
+                sa.literal(0).label("ref"),
+                sa.case(
+                    *((STANCE.c.stance == stance, index + 1) for index, stance in enumerate(Stance)),
+                    else_=0,
+                ).label("value"),
+            ).where(
+                STANCE.c.user_id == sa.bindparam("user_id"), STANCE.c.article_id == sa.bindparam("article_id")
+            ),
+            # -1 when a comment of theirs is listed for them alone.
+            sa.select(sa.literal(-1).label("ref"), sa.literal(0).label("value")).where(
+                sa.exists().where(
+                    COMMENT.c.author_id == sa.bindparam("user_id"),
+                    COMMENT.c.article_id == sa.bindparam("article_id"),
+                    _UNLISTED,
+                )
+            ),
+        )
+    )
+
+
+# The shown ids travel as one parameter (a prepared statement's parameters are fixed): a JSON array
+# that SQLite's json_each reads, a PostgreSQL array.
+_MARKS = {
+    "sqlite": _marks_statement(
+        VOTE.c.comment_id.in_(
+            sa.select(sa.column("value")).select_from(sa.func.json_each(sa.bindparam("ids")))
+        )
+    ),
+    "postgresql": _marks_statement(
+        VOTE.c.comment_id == sa.func.any(sa.bindparam("ids", type_=postgresql.ARRAY(sa.Integer)))
+    ),
+}
+
+
+def marks(db: Db, *, viewer: Principal | None, article_id: int, shown: Sequence[int]) -> Marks:
+    """The reader's state on this debate, with their votes on the comments shown."""
+    if viewer is None:
+        return Marks()
+    found = Marks()
+    stances = list(Stance)
+    dialect = dialect_of(db).name
+    ids: object = json.dumps(list(shown)) if dialect == "sqlite" else list(shown)
+    for ref, value in _MARKS[dialect].rows(db, {"user_id": viewer.id, "article_id": article_id, "ids": ids}):
+        if ref > 0:
+            found.votes[ref] = int(value)
+        elif ref == 0 and value:
+            found.stance = stances[int(value) - 1]
+        elif ref == -1:
+            found.has_own_unlisted = True
+    return found
