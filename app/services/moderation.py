@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 import sqlalchemy as sa
+from sqlalchemy.orm import make_transient_to_detached
 from sqlmodel import Session, col, func, select
 
 from app.errors import BadRequest, Conflict, Invalid, NotFound, PermissionDenied
@@ -32,9 +33,11 @@ from app.services.accounts import Principal, end_all_sessions, ensure_can_write
 from app.services.ratelimit import Limiter
 from app.services.rules import DEFAULT_RULES, Rules
 from app.services.screening import fold
-from app.services.sql import expire_loaded
+from app.services.sql import expire_loaded, insert_ignore
 
 COMMENT = Comment.__table__  # type: ignore[attr-defined]
+REPORT = CommentReport.__table__  # type: ignore[attr-defined]
+_REPORT_COLUMNS = [column.key for column in REPORT.columns if column.key != "id"]
 
 
 def reason_label(reason: Reason | str | None) -> str:
@@ -255,12 +258,17 @@ def report(
         reason=reason,
         note=(note or "").strip()[:1000] or None,
     )
-    session.add(entry)
-    try:
-        with session.begin_nested():
-            session.flush()
-    except sa.exc.IntegrityError as exc:
-        raise Conflict(_("Vous avez déjà signalé ce message.")) from exc
+    # The unique (reporter, comment) constraint settles a second report, or a race between two: no
+    # prior SELECT, and no savepoint to roll back to.
+    entry.id = session.execute(
+        insert_ignore(session, REPORT)
+        .values({key: getattr(entry, key) for key in _REPORT_COLUMNS})
+        .returning(REPORT.c.id)
+    ).scalar()
+    if entry.id is None:
+        raise Conflict(_("Vous avez déjà signalé ce message."))
+    make_transient_to_detached(entry)
+    entry = session.merge(entry, load=False)
     count = session.execute(
         sa.update(COMMENT)
         .where(COMMENT.c.id == comment.id)

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
+from sqlmodel import Session
 
 from app.deps import (
     ArticleDep,
@@ -27,9 +28,11 @@ from app.models.schemas import CommentCreate, CommentUpdate
 from app.services import articles, comments, moderation, votes
 from app.services.accounts import Identity
 from app.services.cache import article_state, permalink_key
+from app.services.ratelimit import Limiter
 from app.services.rendering import render_comment
+from app.services.rules import Rules
 from app.templating import is_htmx, render
-from app.text import clean_text
+from app.text import clean_text, parse_id
 from app.web.common import field_errors, see_other, serve_shared
 
 router = APIRouter()
@@ -65,7 +68,7 @@ def set_stance(
 
 
 @router.post("/articles/{slug}/comments", name="post_comment")
-def post_comment(
+async def post_comment(
     request: Request,
     session: SessionDep,
     user: CurrentUser,
@@ -89,18 +92,32 @@ def post_comment(
             parent_id=parent_id or None,
             preview=render_comment(clean_text(body)),
         )
-    parent_ref: int | None = None
-    if parent_id:
-        if not parent_id.isdigit() or len(parent_id) > 10:
-            raise NotFound(_("Le message auquel vous répondez n’existe pas."))
-        parent_ref = int(parent_id)
+    parent_ref = (
+        parse_id(parent_id, NotFound(_("Le message auquel vous répondez n’existe pas.")))
+        if parent_id
+        else None
+    )
     try:
         data = CommentCreate(body=body, stance=stance or None, parent_id=parent_ref)
+    except ValidationError as exc:
+        return _form_error(request, article, form_values, field_errors(exc), 422)
+    return await run_db(request, _post, request, session, user, article, rules, limiter, data, form_values)
+
+
+def _post(
+    request: Request,
+    session: Session,
+    user: Identity,
+    article: Article,
+    rules: Rules,
+    limiter: Limiter,
+    data: CommentCreate,
+    form_values: dict[str, str],
+) -> Response:
+    try:
         comment = comments.post_comment(
             session, author=user, article=article, data=data, rules=rules, limiter=limiter
         )
-    except ValidationError as exc:
-        return _form_error(request, article, form_values, field_errors(exc), 422)
     except DomainError as exc:
         if exc.status_code != 422:
             raise
