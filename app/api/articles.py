@@ -36,6 +36,7 @@ from app.services import articles, comments, editorial
 from app.services.accounts import Identity
 from app.services.cache import article_state, comments_key, get_cache, thread_key
 from app.services.sql import UnitOfWork
+from app.text import parse_id
 
 router = APIRouter(tags=["articles"])
 
@@ -52,9 +53,9 @@ def list_articles(
     """Published articles, newest first."""
     before = None
     if cursor is not None:
-        if not cursor.isdigit() or len(cursor) > 10:
-            raise BadRequest(_("Curseur de pagination invalide."), fields={"cursor": "invalid"})
-        before = int(cursor)
+        before = parse_id(
+            cursor, BadRequest(_("Curseur de pagination invalide."), fields={"cursor": "invalid"})
+        )
     items, next_id = articles.list_articles(session, viewer=viewer, before_id=before, limit=limit)
     stances = {a.id: articles.get_stance(session, user=viewer, article=a) for a in items} if viewer else {}
     return json_response(

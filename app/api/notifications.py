@@ -13,6 +13,7 @@ from app.deps import CurrentUser, SessionDep
 from app.errors import BadRequest
 from app.i18n import _
 from app.services import notifications
+from app.text import parse_id
 
 router = APIRouter(prefix="/me", tags=["me"])
 
@@ -48,9 +49,9 @@ def list_notifications(
     """Your notifications, newest first, with the unread count."""
     before = None
     if cursor is not None:
-        if not cursor.isdigit() or len(cursor) > 10:
-            raise BadRequest(_("Curseur de pagination invalide."), fields={"cursor": "invalid"})
-        before = int(cursor)
+        before = parse_id(
+            cursor, BadRequest(_("Curseur de pagination invalide."), fields={"cursor": "invalid"})
+        )
     rows = notifications.list_for(session, user=user, before_id=before, limit=limit + 1)
     more = len(rows) > limit
     rows = rows[:limit]

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from app.services.sql import Db
+from app.text import parse_number
 
 SESSION_KEY = "tribune_events"
 BROKER_KEY = "tribune_broker"
@@ -102,11 +103,9 @@ class MemoryBroker:
     async def listen(
         self, channels: list[str], last_event_id: str | None, *, heartbeat: float
     ) -> AsyncIterator[Event | None]:
-        given = parse_cursor(last_event_id)
+        given = {c: parse_number(position) for c, position in parse_cursor(last_event_id).items()}
         with self._lock:
-            cursor = {
-                c: int(given[c]) if given.get(c, "").isdigit() else self._seq.get(c, 0) for c in channels
-            }
+            cursor = {c: self._seq.get(c, 0) if given.get(c) is None else given[c] for c in channels}
         loop = asyncio.get_running_loop()
         ready = asyncio.Event()
         waiter = (loop, ready)

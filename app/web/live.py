@@ -17,6 +17,7 @@ from app.models import Article, Comment, CommentStatus, User, utcnow
 from app.services import accounts, articles, comments, events, notifications
 from app.services.accounts import Principal
 from app.templating import render
+from app.text import parse_number
 from app.web.common import see_other
 
 router = APIRouter()
@@ -115,8 +116,7 @@ def notifications_page(
     user: CurrentUser,
     before: Annotated[str | None, Query(max_length=12)] = None,
 ) -> HTMLResponse:
-    cursor = int(before) if before and before.isdigit() and len(before) <= 10 else None
-    items = notification_items(session, user, cursor)
+    items = notification_items(session, user, parse_number(before))
     next_before = items[-1]["note"].id if len(items) == 30 else None  # type: ignore[attr-defined]
     return render(request, "notifications/index.html", items=items, next_before=next_before)
 
@@ -131,7 +131,8 @@ def notifications_read(
     request: Request, session: SessionDep, user: CurrentUser, id: Annotated[str, Form(max_length=12)] = ""
 ) -> Response:
     """Mark one notification (id) or all of them as read."""
-    ids = [int(id)] if id.isdigit() and len(id) <= 10 else None
+    number = parse_number(id)
+    ids = [number] if number is not None else None
     notifications.mark_read(session, user=user, ids=ids)
     return see_other(request, "/notifications")
 
@@ -155,8 +156,9 @@ def profile(
         Comment.status == CommentStatus.published,
         col(Comment.hidden_at).is_(None),
     )
-    if before and before.isdigit() and len(before) <= 10:
-        query = query.where(col(Comment.id) < int(before))
+    before_id = parse_number(before)
+    if before_id is not None:
+        query = query.where(col(Comment.id) < before_id)
     rows = list(session.exec(query.order_by(col(Comment.id).desc()).limit(21)).all())
     more = len(rows) > 20
     rows = rows[:20]

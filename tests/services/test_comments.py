@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import base64
 from datetime import timedelta
 from html.parser import HTMLParser
 
@@ -256,6 +257,32 @@ def test_a_tampered_cursor_is_a_bad_request(session: Session) -> None:
     article = make_article(session)
     with pytest.raises(BadRequest):
         comments.list_top_level(session, article=article, viewer=None, cursor="n'importe-quoi")
+
+
+@pytest.mark.parametrize(
+    ("sort", "key"),
+    [
+        ("newest", '["newest",1000000000000000000000000000000]'),  # beyond an id: the driver overflowed
+        ("newest", '["newest",true]'),  # true is an int to Python, and no value for SQL to compare
+        ("oldest", '["oldest",-1]'),
+        ("best", '["best",0.5,2147483648]'),
+        ("best", '["best",true,1]'),
+        ("best", '["best",NaN,1]'),
+        ("controversial", '["controversial",1e400,1]'),  # Infinity
+        ("controversial", f'["controversial",{10**400},1]'),  # too large for a float
+        ("best", '["best",0.5]'),
+    ],
+)
+def test_a_forged_cursor_with_out_of_range_values_is_a_bad_request(
+    session: Session, sort: str, key: str
+) -> None:
+    article = make_article(session)
+    make_comment(session, article=article)
+    cursor = base64.urlsafe_b64encode(key.encode()).decode().rstrip("=")
+    with pytest.raises(BadRequest):
+        comments.list_top_level(
+            session, article=article, viewer=None, sort=comments.Sort(sort), cursor=cursor
+        )
 
 
 def test_a_page_shows_five_replies_per_comment_and_counts_the_rest(session: Session) -> None:

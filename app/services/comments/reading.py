@@ -1,45 +1,30 @@
-"""Reactions and replies: posting, editing, deleting, and reading the debate as trees."""
+"""Reading the debate: one page of reactions with their first replies, the whole thread, a branch in
+context, and the comment lookups behind them (who sees what is asked of services.visibility)."""
 
 from __future__ import annotations
 
 import base64
 import binascii
 import json
+import math
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import make_transient_to_detached
 from sqlmodel import Session, col, select
 
-from app.errors import BadRequest, Invalid, NotFound, PermissionDenied
+from app.errors import BadRequest, Invalid, NotFound
 from app.i18n import _
-from app.models import (
-    Article,
-    Comment,
-    CommentRevision,
-    CommentStatus,
-    CommentVote,
-    User,
-    WordEffect,
-    utcnow,
-)
-from app.models.schemas import CommentCreate, CommentUpdate
-from app.services import events, notifications, screening
-from app.services.accounts import Principal, ensure_can_write, is_staff
-from app.services.ratelimit import Limiter
-from app.services.rendering import render_comment
+from app.models import Article, Comment, CommentVote, User
+from app.services.accounts import Principal, is_staff
 from app.services.rules import DEFAULT_RULES, Rules
-from app.services.sql import Db, Prepared, expire_loaded
-from app.services.visibility import PUBLIC_STATUSES, is_visible, visible_clause
+from app.services.visibility import LIVE, is_visible, visible_clause
+from app.text import MAX_ID
 
-MAX_ID = 2**31 - 1
 COMMENT = Comment.__table__  # type: ignore[attr-defined]
-ARTICLE = Article.__table__  # type: ignore[attr-defined]
 
 
 class Sort(StrEnum):
@@ -94,269 +79,7 @@ def get_comment(session: Session, *, comment_id: int, viewer: Principal | None) 
     return comment
 
 
-# Posting ---------------------------------------------------------------------------------------
-
-
-def initial_status(
-    session: Session, *, author: Principal, article: Article, body: str, rules: Rules
-) -> CommentStatus:
-    """Held (pending) when the article is pre-moderated, the author is not yet trusted, or a hold word
-    matches; a block word refuses the comment outright."""
-    held = screening.screen(session, author=author, article=article, body=body, rules=rules)
-    return CommentStatus.pending if held else CommentStatus.published
-
-
-_REPLY_COUNT = Prepared(
-    sa.update(COMMENT)
-    .where(COMMENT.c.id == sa.bindparam("parent"))
-    .values(reply_count=COMMENT.c.reply_count + sa.bindparam("d_replies"))
-)
-_ARTICLE_COUNTS = Prepared(
-    sa.update(ARTICLE)
-    .where(ARTICLE.c.id == sa.bindparam("target_article"))
-    .values(
-        comment_count=ARTICLE.c.comment_count + sa.bindparam("d_published"),
-        top_level_count=ARTICLE.c.top_level_count + sa.bindparam("d_top"),
-        version=ARTICLE.c.version + 1,
-    )
-)
-
-
-def _counters(
-    session: Session, *, comment: Comment, published: int = 0, public: int = 0, top_level: int = 0
-) -> None:
-    """Move the counters kept on rows with atomic UPDATEs (no read-modify-write race).
-    Comment rows are always locked before the article row, in every service, so no two
-    transactions wait on each other in a cycle."""
-    if public and comment.parent_id is not None:
-        _REPLY_COUNT.run(session, {"parent": comment.parent_id, "d_replies": public})
-    _ARTICLE_COUNTS.run(
-        session, {"target_article": comment.article_id, "d_published": published, "d_top": top_level}
-    )
-    expire_loaded(session, Article, comment.article_id, ["comment_count", "top_level_count", "version"])
-    if public and comment.parent_id is not None:
-        expire_loaded(session, Comment, comment.parent_id, ["reply_count"])
-
-
-# What posting a reply needs of its parent, read without loading the row through the ORM.
-_PARENT = Prepared(
-    sa.select(
-        COMMENT.c.id,
-        COMMENT.c.article_id,
-        COMMENT.c.root_id,
-        COMMENT.c.depth,
-        COMMENT.c.author_id,
-        COMMENT.c.status,
-        COMMENT.c.hidden_at,
-    ).where(COMMENT.c.id == sa.bindparam("parent"))
-)
-
-
-_COLUMNS = [column.key for column in COMMENT.columns if column.key != "id"]
-_INSERT = Prepared(
-    sa.insert(COMMENT).values({key: sa.bindparam(key) for key in _COLUMNS}).returning(COMMENT.c.id)
-)
-
-
-def _insert(session: Session, comment: Comment) -> Comment:
-    """INSERT the new comment as one prepared statement, then hand the session the row it now holds
-    (merge without a load: every value is already known): the ORM's flush of one new row cost more
-    than the rest of posting (its unit of work, events and bookkeeping)."""
-    comment.id = _INSERT.scalar(session, {key: getattr(comment, key) for key in _COLUMNS})
-    make_transient_to_detached(comment)
-    return session.merge(comment, load=False)
-
-
-def post_comment(
-    session: Session,
-    *,
-    author: Principal,
-    article: Article,
-    data: CommentCreate,
-    rules: Rules = DEFAULT_RULES,
-    now: datetime | None = None,
-    limiter: Limiter | None = None,
-) -> Comment:
-    ensure_can_write(author, now=now)
-    if not article.comments_open:
-        raise PermissionDenied(_("Ce débat est clos : on ne peut plus y réagir."))
-    parent: Any = None
-    if data.parent_id is not None:
-        if not 1 <= data.parent_id <= MAX_ID:
-            raise Invalid(_("Le message auquel vous répondez n’existe pas."), fields={"parent_id": "unknown"})
-        parent = _PARENT.first(session, {"parent": data.parent_id})
-        if parent is None or not is_visible(parent, author):
-            raise Invalid(_("Le message auquel vous répondez n’existe pas."), fields={"parent_id": "unknown"})
-        if parent.article_id != article.id:
-            raise Invalid(
-                _("Le message auquel vous répondez appartient à un autre article."),
-                fields={"parent_id": "other_article"},
-            )
-        if parent.status != CommentStatus.published:
-            raise Invalid(
-                _("On ne peut répondre qu’à un message publié."), fields={"parent_id": "not_published"}
-            )
-        if data.stance is not None:
-            raise Invalid(
-                _("Une réponse ne prend pas position : seule une réaction principale a une position."),
-                fields={"stance": "reply"},
-            )
-    elif data.stance is None:
-        raise Invalid(
-            _("Choisissez votre position sur la question avant de publier votre réaction."),
-            fields={"stance": "required"},
-        )
-    status = initial_status(session, author=author, article=article, body=data.body, rules=rules)
-    if limiter is not None:
-        # Counted only once the comment is known to be acceptable: a form sent back for a fix is free.
-        limiter.hit_comment(user_id=author.id, body=data.body)
-    comment = Comment(
-        article_id=article.id,
-        parent_id=parent.id if parent else None,
-        root_id=(parent.root_id or parent.id) if parent else None,
-        depth=parent.depth + 1 if parent else 0,
-        author_id=author.id,
-        body_markdown=data.body,
-        body_html=render_comment(data.body),
-        stance=data.stance,
-        status=status,
-        created_at=now or utcnow(),
-    )
-    comment = _insert(session, comment)
-    if status == CommentStatus.published:
-        _counters(session, comment=comment, published=1, public=1, top_level=int(parent is None))
-        announce(session, comment)
-        if parent is not None:
-            notifications.notify(
-                session, user_id=parent.author_id, kind="reply", comment=comment, actor=author
-            )
-    return comment
-
-
-def publish(session: Session, *, comment: Comment) -> None:
-    """Make a held comment public (moderation's approve) and count it."""
-    was_public = comment.status in PUBLIC_STATUSES
-    comment.status = CommentStatus.published
-    session.flush()
-    if not was_public:
-        _counters(session, comment=comment, published=1, public=1, top_level=int(comment.parent_id is None))
-        announce(session, comment)
-
-
-# Editing and deleting ----------------------------------------------------------------------------
-
-
-def can_edit(
-    comment: Comment, user: Principal | None, *, rules: Rules = DEFAULT_RULES, now: datetime | None = None
-) -> bool:
-    if user is None or comment.status in (CommentStatus.deleted, CommentStatus.rejected):
-        return False
-    if is_staff(user):
-        return True
-    return comment.author_id == user.id and (now or utcnow()) - comment.created_at <= rules.edit_window
-
-
-def edit_comment(
-    session: Session,
-    *,
-    user: Principal,
-    comment: Comment,
-    data: CommentUpdate,
-    rules: Rules = DEFAULT_RULES,
-    now: datetime | None = None,
-) -> Comment:
-    now = now or utcnow()
-    if comment.author_id != user.id and not is_staff(user):
-        raise PermissionDenied(_("Vous ne pouvez modifier que vos propres messages."))
-    if comment.author_id == user.id:
-        ensure_can_write(user, now=now)
-    if comment.status in (CommentStatus.deleted, CommentStatus.rejected):
-        raise PermissionDenied(_("Ce message ne peut plus être modifié."))
-    if not can_edit(comment, user, rules=rules, now=now):
-        minutes = int(rules.edit_window.total_seconds() // 60)
-        raise PermissionDenied(
-            _("Le délai de modification ({minutes} minutes) est dépassé.").format(minutes=minutes)
-        )
-    if data.body == comment.body_markdown:
-        return comment
-    found = screening.match_words(session, data.body)
-    if found is not None and found.effect == WordEffect.block:
-        raise screening.blocked(found.phrase)
-    if found is not None and comment.status == CommentStatus.published and not is_staff(user):
-        # An edit cannot slip a held word past moderation: the comment goes back to the queue.
-        comment.status = CommentStatus.pending
-        _counters(
-            session, comment=comment, published=-1, public=-1, top_level=-int(comment.parent_id is None)
-        )
-    session.add(CommentRevision(comment_id=comment.id, body_markdown=comment.body_markdown, created_at=now))
-    comment.body_markdown = data.body
-    comment.body_html = render_comment(data.body)
-    comment.edited_at = now
-    bump_version(session, comment.article_id)
-    session.flush()
-    return comment
-
-
-def delete_comment(
-    session: Session, *, user: Principal, comment: Comment, now: datetime | None = None
-) -> bool:
-    """Delete a comment. Returns True when the row is gone, False when a placeholder stays for its replies."""
-    if comment.author_id != user.id and not is_staff(user):
-        raise PermissionDenied(_("Vous ne pouvez supprimer que vos propres messages."))
-    if comment.status == CommentStatus.deleted:
-        return False
-    was_published = comment.status == CommentStatus.published
-    was_public = comment.status in PUBLIC_STATUSES
-    has_replies = session.exec(select(Comment.id).where(Comment.parent_id == comment.id).limit(1)).first()
-    if has_replies is not None:
-        # Soft delete: replies still point at this row, so a "[supprimé]" placeholder keeps their place.
-        comment.status = CommentStatus.deleted
-        comment.body_markdown = ""
-        comment.body_html = ""
-        comment.deleted_at = now or utcnow()
-        session.flush()
-        _counters(session, comment=comment, published=-int(was_published), top_level=0)
-        return False
-    session.delete(comment)
-    session.flush()
-    _counters(
-        session,
-        comment=comment,
-        published=-int(was_published),
-        public=-int(was_public),
-        top_level=-int(was_published and comment.parent_id is None),
-    )
-    return True
-
-
-def announce(session: Session, comment: Comment) -> None:
-    """Tell open pages of the article that a comment is now published (never a pending one)."""
-    events.emit(
-        session,
-        events.article_channel(comment.article_id),
-        "comment",
-        {"id": comment.id, "parent_id": comment.parent_id, "depth": comment.depth},
-    )
-
-
-def count_removal(session: Session, *, comment: Comment) -> None:
-    """A published comment taken down by moderation: its tombstone keeps its place among the replies,
-    but it no longer counts as a published reaction."""
-    _counters(session, comment=comment, published=-1, top_level=-int(comment.parent_id is None))
-
-
-_BUMP = Prepared(
-    sa.update(ARTICLE).where(ARTICLE.c.id == sa.bindparam("article_id")).values(version=ARTICLE.c.version + 1)
-)
-
-
-def bump_version(session: Db, article_id: int) -> None:
-    """Every change a page shows moves the article's version: cached renders of it are then stale."""
-    _BUMP.run(session, {"article_id": article_id})
-    expire_loaded(session, Article, article_id, ["version"])
-
-
-# Reading ---------------------------------------------------------------------------------------
+# Cursors ---------------------------------------------------------------------------------------
 
 
 def _order(sort: Sort) -> list[sa.ColumnElement[Any]]:
@@ -381,6 +104,23 @@ def encode_cursor(sort: Sort, comment: Comment) -> str:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
+def _cursor_id(value: object) -> int:
+    """An id read back from a cursor's JSON: an int in an id's range (true is an int to Python and
+    10**30 overflows the driver, each a 500 once in SQL)."""
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_ID:
+        raise ValueError(value)
+    return value
+
+
+def _cursor_score(value: object) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValueError(value)
+    score = float(value)  # OverflowError for an int beyond a float's range
+    if not math.isfinite(score):
+        raise ValueError(value)
+    return score
+
+
 def _after(sort: Sort, cursor: str) -> sa.ColumnElement[bool]:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
@@ -389,17 +129,18 @@ def _after(sort: Sort, cursor: str) -> sa.ColumnElement[bool]:
             raise ValueError(cursor)
         key = values[1:]
         if sort in (Sort.newest, Sort.oldest):
-            (last_id,) = key
-            if not isinstance(last_id, int):
-                raise ValueError(cursor)
+            (last,) = key
+            last_id = _cursor_id(last)
             return COMMENT.c.id < last_id if sort is Sort.newest else COMMENT.c.id > last_id
-        score, last_id = key
-        if not isinstance(score, (int, float)) or not isinstance(last_id, int):
-            raise ValueError(cursor)
-    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError, IndexError) as exc:
+        given_score, given_id = key
+        score, last_id = _cursor_score(given_score), _cursor_id(given_id)
+    except (ValueError, TypeError, OverflowError, binascii.Error, UnicodeDecodeError, IndexError) as exc:
         raise BadRequest(_("Curseur de pagination invalide."), fields={"cursor": "invalid"}) from exc
     column = COMMENT.c.score_best if sort is Sort.best else COMMENT.c.score_controversy
     return sa.or_(column < score, sa.and_(column == score, COMMENT.c.id < last_id))
+
+
+# Trees -----------------------------------------------------------------------------------------
 
 
 def _load_people(session: Session, ids: Iterable[int | None]) -> dict[int, User]:
@@ -574,8 +315,7 @@ def latest_published(session: Session, *, article: Article, limit: int = 50) -> 
             select(Comment)
             .where(
                 Comment.article_id == article.id,
-                Comment.status == CommentStatus.published,
-                col(Comment.hidden_at).is_(None),
+                LIVE,
             )
             .order_by(col(Comment.id).desc())
             .limit(limit)
