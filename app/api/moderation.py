@@ -17,6 +17,7 @@ from app.models import Reason, Role, User, WordEffect
 from app.services import accounts, moderation
 from app.services.accounts import Principal
 from app.services.comments import Node
+from app.text import parse_id
 
 router = APIRouter(
     prefix="/moderation", tags=["moderation"], dependencies=[Depends(require_role(Role.moderator))]
@@ -165,7 +166,6 @@ def add_word(session: SessionDep, moderator: Moderator, data: WordIn) -> Respons
 @router.delete("/words/{rule_id}", status_code=204)
 def remove_word(session: SessionDep, moderator: Moderator, rule_id: str) -> Response:
     """Remove a phrase from the word list."""
-    if not rule_id.isdigit() or len(rule_id) > 10:
-        raise NotFound(_("Règle introuvable."))
-    moderation.remove_word(session, actor=moderator, rule_id=int(rule_id))
+    rule = parse_id(rule_id, NotFound(_("Règle introuvable.")))
+    moderation.remove_word(session, actor=moderator, rule_id=rule)
     return Response(status_code=204)

@@ -11,10 +11,12 @@ from app.deps import CommentDep, SessionDep, require_role
 from app.errors import DomainError, Invalid, NotFound
 from app.i18n import _
 from app.models import Role, User
-from app.services import accounts, articles, editorial, moderation
+from app.services import accounts, articles, editorial
 from app.services.accounts import Principal
 from app.services.rendering import render_article
 from app.templating import is_htmx, render
+from app.text import parse_id, parse_number
+from app.web import labels
 from app.web.common import see_other
 
 router = APIRouter(dependencies=[Depends(require_role(Role.editor))])
@@ -255,11 +257,10 @@ def feature_comment(
     if action == "unfeature":
         editorial.unfeature(session, editor=editor, comment=comment)
     else:
-        if rank and not rank.isdigit():
-            raise Invalid(_("Le rang est un nombre."), fields={"rank": "format"})
-        editorial.feature(
-            session, editor=editor, comment=comment, note=note or None, rank=int(rank) if rank else None
-        )
+        place = None
+        if rank:
+            place = parse_id(rank, Invalid(_("Le rang est un nombre."), fields={"rank": "format"}))
+        editorial.feature(session, editor=editor, comment=comment, note=note or None, rank=place)
     target = request.headers.get("referer", "")
     back = f"/editor/articles/{comment.article.slug}" if "/editor/" in target else f"/comments/{comment.id}"
     return see_other(request, back)
@@ -274,7 +275,8 @@ def featured_order(
     order: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
     article = _article(session, slug, editor)
-    ids = [int(part) for part in order.replace(" ", "").split(",") if part.isdigit() and len(part) <= 10]
+    parts = (parse_number(part) for part in order.replace(" ", "").split(","))
+    ids = [number for number in parts if number is not None]
     editorial.reorder_featured(session, editor=editor, article=article, ids=ids)
     return see_other(request, f"/editor/articles/{article.slug}")
 
@@ -288,7 +290,7 @@ def users(
         "editor/users.html",
         users=editorial.list_users(session, query=q),
         q=q or "",
-        roles=[(r.value, moderation.role_label(r)) for r in Role],
+        roles=[(r.value, labels.role_label(r)) for r in Role],
         errors={},
     )
 

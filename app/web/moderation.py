@@ -13,7 +13,9 @@ from app.errors import DomainError, Invalid, NotFound
 from app.i18n import _
 from app.models import Reason, Role, User, WordEffect, utcnow
 from app.services import accounts, moderation
-from app.templating import format_dt, is_htmx, render
+from app.templating import is_htmx, render
+from app.text import parse_id, parse_number
+from app.web import labels
 from app.web.common import see_other
 
 router = APIRouter(prefix="/moderation", dependencies=[Depends(require_role(Role.moderator))])
@@ -32,15 +34,15 @@ def _reason(value: str) -> Reason | None:
 
 def _context() -> dict[str, object]:
     return {
-        "reasons": [(r.value, moderation.reason_label(r)) for r in Reason],
-        "reason_label": moderation.reason_label,
-        "action_label": moderation.action_label,
-        "role_label": moderation.role_label,
-        "user_status_label": moderation.user_status_label,
-        "comment_status_label": moderation.comment_status_label,
-        "queue_label": moderation.queue_label,
-        "log_note": lambda entry: moderation.log_note(entry, when=format_dt),
-        "log_actions": moderation.LOG_ACTIONS,
+        "reasons": [(r.value, labels.reason_label(r)) for r in Reason],
+        "reason_label": labels.reason_label,
+        "action_label": labels.action_label,
+        "role_label": labels.role_label,
+        "user_status_label": labels.user_status_label,
+        "comment_status_label": labels.comment_status_label,
+        "queue_label": labels.queue_label,
+        "log_note": labels.log_note,
+        "log_actions": labels.LOG_ACTIONS,
     }
 
 
@@ -82,9 +84,8 @@ def add_word(
 
 @router.post("/words/{rule_id}/delete", name="moderation_remove_word")
 def remove_word(request: Request, session: SessionDep, moderator: Moderator, rule_id: str) -> Response:
-    if not rule_id.isdigit() or len(rule_id) > 10:
-        raise NotFound(_("Règle introuvable."))
-    moderation.remove_word(session, actor=moderator, rule_id=int(rule_id))
+    rule = parse_id(rule_id, NotFound(_("Règle introuvable.")))
+    moderation.remove_word(session, actor=moderator, rule_id=rule)
     return see_other(request, "/moderation/words")
 
 
@@ -182,7 +183,8 @@ def decide_many(
     note: Note = "",
     queue: Annotated[str, Form(max_length=20)] = "pending",
 ) -> Response:
-    chosen = [int(i) for i in (ids or []) if i.isdigit() and len(i) <= 10]
+    # A box that is no id is left out, as an unticked one would be.
+    chosen = [n for n in map(parse_number, ids or []) if n is not None]
     moderation.decide_many(
         session, moderator=moderator, ids=chosen, action=action, reason=_reason(reason), note=note or None
     )

@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 from sqlmodel import Session, select
 
-from app.errors import Conflict, Invalid, PermissionDenied
+from app.errors import BadRequest, Conflict, Invalid, PermissionDenied
 from app.models import AuthSession, CommentStatus, Notification, Reason, Role, UserStatus, WordEffect, utcnow
 from app.models.schemas import CommentCreate
 from app.services import accounts, comments, moderation, votes
@@ -227,6 +227,16 @@ def test_queues_page_oldest_first_with_a_keyset_cursor(session: Session) -> None
     assert seen[: len(held)] == held[: len(seen)]
     assert len(first.cards) == 20
     assert moderation.queue_counts(session)["pending"] >= 25
+
+
+# "²" and "٣" pass str.isdigit: int() raised on the first (a 500) and read the second as 3.
+@pytest.mark.parametrize("cursor", ["²", "٣", "99999999999", "2147483648", "-1", " 3"])
+def test_a_cursor_that_is_not_an_ascii_id_is_a_bad_request(session: Session, cursor: str) -> None:
+    with pytest.raises(BadRequest) as refused:
+        moderation.list_queue(session, queue=moderation.Queue.pending, cursor=cursor)
+    assert refused.value.fields == {"cursor": "invalid"}
+    with pytest.raises(BadRequest):
+        moderation.list_log(session, cursor=cursor)
 
 
 def test_several_comments_are_decided_at_once(session: Session) -> None:
