@@ -16,7 +16,7 @@ from app import i18n
 from app.config import Settings
 from app.errors import NotFound, PermissionDenied, Unauthorized
 from app.i18n import _
-from app.middleware import LOCALE_COOKIE
+from app.middleware import LOCALE_COOKIE, SESSION_COOKIE
 from app.models import Article, Comment, Role, User
 from app.security import same, sign, token_digest
 from app.services import accounts, articles, comments, events, notifications
@@ -28,7 +28,6 @@ from app.services.sql import Db, UnitOfWork
 from app.templating import is_htmx
 from app.text import parse_id
 
-SESSION_COOKIE = "tribune_session"
 ANON_COOKIE = "tribune_anon"
 CSRF_HEADER = "x-csrf-token"
 CSRF_FIELD = "csrf_token"

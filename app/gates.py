@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from app.db import POOL_SIZE
-from app.routing import read_body
+from app.middleware import read_body
 
 
 class SQLiteWriteGate:

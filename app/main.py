@@ -15,9 +15,10 @@ from app.db import is_sqlite, make_engine
 from app.gates import ConnectionGate, SQLiteWriteGate
 from app.handlers import exception_handlers
 from app.middleware import TribuneMiddleware
+from app.models import Role
 from app.observability import Metrics, ObservabilityMiddleware
 from app.routing import include_flat
-from app.services.accounts import SessionPolicy
+from app.services.accounts import SessionPolicy, is_staff
 from app.services.cache import RenderCache
 from app.services.events import make_broker
 from app.services.ratelimit import Limit, Limits, make_limiter, parse_networks
@@ -69,7 +70,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.metrics = Metrics()
     app.state.broker = make_broker(settings.redis_url, settings.redis_namespace)
     app.state.jinja = make_environment()
-    app.state.jinja.globals["part"] = shared.part
+    app.state.jinja.globals.update(part=shared.part, is_staff=is_staff, Role=Role)
     app.state.template_globals = _template_globals
 
     from app import api, observability, web
@@ -92,7 +93,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
 def _template_globals(request: Request) -> dict[str, Any]:
     from app.deps import csrf_token
-    from app.services.moderation import reason_label
+    from app.web.labels import reason_label
 
     return {
         "request": request,

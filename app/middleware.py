@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from html import escape
 from typing import Any
 
+import orjson
 from starlette.requests import cookie_parser
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -87,25 +89,11 @@ class TribuneMiddleware:
         if length is None and scope["method"] in ("POST", "PUT", "PATCH", "DELETE"):
             # A body sent without Content-Length (chunked) is read here, up to the limit, so that an
             # oversized one gets its 413 before the application starts parsing it.
-            buffered: list[Message] = []
-            while True:
-                message = await receive()
-                buffered.append(message)
-                if message["type"] != "http.request":
-                    break
-                received += len(message.get("body", b""))
-                if received > MAX_BODY_BYTES:
-                    await self._too_large(scope, send)
-                    return
-                if not message.get("more_body", False):
-                    break
-            received = 0
-            upstream = receive
-
-            async def replay() -> Message:
-                return buffered.pop(0) if buffered else await upstream()
-
-            receive = replay
+            try:
+                _body, receive = await read_body(receive, limit=MAX_BODY_BYTES)
+            except PayloadTooLarge:
+                await self._too_large(scope, send)
+                return
 
         async def limited_receive() -> Message:
             nonlocal received
@@ -113,7 +101,7 @@ class TribuneMiddleware:
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > MAX_BODY_BYTES:
-                    raise PayloadTooLarge(_("Requête trop volumineuse (64 Kio au plus)."))
+                    raise too_large()
             return message
 
         started = False
@@ -146,53 +134,62 @@ class TribuneMiddleware:
 
     async def _server_error(self, scope: Scope, send: Send) -> None:
         message = _("Erreur interne : l’équipe en est informée. Réessayez plus tard.")
-        if scope["path"].startswith("/api/"):
-            import orjson
-
-            body = orjson.dumps({"error": "internal_error", "detail": message})
-            content_type = b"application/json"
-        else:
-            from html import escape
-
-            body = f"<!doctype html><title>500</title><p>{escape(message)}</p>".encode()
-            content_type = b"text/html; charset=utf-8"
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 500,
-                "headers": [
-                    (b"content-type", content_type),
-                    (b"content-length", str(len(body)).encode()),
-                    (b"cache-control", b"no-store"),
-                    *BASE_HEADERS,
-                ],
-            }
-        )
-        await send({"type": "http.response.body", "body": body})
+        await _answer(scope, send, 500, "internal_error", message, [(b"cache-control", b"no-store")])
 
     async def _too_large(self, scope: Scope, send: Send) -> None:
-        is_api = scope["path"].startswith("/api/")
-        message = _("Requête trop volumineuse (64 Kio au plus).")
-        if is_api:
-            import orjson
+        await _answer(scope, send, 413, "payload_too_large", str(too_large()), [(b"connection", b"close")])
 
-            body = orjson.dumps({"error": "payload_too_large", "detail": message})
-            content_type = b"application/json"
-        else:
-            from html import escape
 
-            body = f"<!doctype html><title>413</title><p>{escape(message)}</p>".encode()
-            content_type = b"text/html; charset=utf-8"
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 413,
-                "headers": [
-                    (b"content-type", content_type),
-                    (b"content-length", str(len(body)).encode()),
-                    (b"connection", b"close"),
-                    *BASE_HEADERS,
-                ],
-            }
-        )
-        await send({"type": "http.response.body", "body": body})
+def too_large() -> PayloadTooLarge:
+    """The one refusal of a body over MAX_BODY_BYTES, wherever it is noticed."""
+    return PayloadTooLarge(_("Requête trop volumineuse (64 Kio au plus)."))
+
+
+async def _answer(
+    scope: Scope, send: Send, status: int, kind: str, message: str, headers: list[tuple[bytes, bytes]]
+) -> None:
+    """An error answered here, before or around the application: JSON for the API, else a page."""
+    if scope["path"].startswith("/api/"):
+        body = orjson.dumps({"error": kind, "detail": message})
+        content_type = b"application/json"
+    else:
+        body = f"<!doctype html><title>{status}</title><p>{escape(message)}</p>".encode()
+        content_type = b"text/html; charset=utf-8"
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", content_type),
+                (b"content-length", str(len(body)).encode()),
+                *headers,
+                *BASE_HEADERS,
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
+
+
+async def read_body(receive: Receive, *, limit: int | None = None) -> tuple[bytes, Receive]:
+    """The whole body, and a receive that gives it again (to the application behind whoever read it
+    first). Over limit bytes: PayloadTooLarge (too_large)."""
+    messages: list[Message] = []
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        messages.append(message)
+        if message["type"] != "http.request":
+            break
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if limit is not None and size > limit:
+            raise too_large()
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            break
+
+    async def replay() -> Message:
+        return messages.pop(0) if messages else await receive()
+
+    return b"".join(chunks), replay

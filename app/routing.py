@@ -19,7 +19,7 @@ from __future__ import annotations
 from fastapi.routing import APIRoute, APIRouter
 from starlette._utils import get_route_path
 from starlette.routing import BaseRoute, Match, Mount, Route
-from starlette.types import Message, Receive, Scope, Send
+from starlette.types import Receive, Scope, Send
 
 # The attributes of an APIRoute that add_api_route takes as they are (the rest are combined below).
 _AS_IS = (
@@ -95,26 +95,6 @@ class _Node:
     def __init__(self) -> None:
         self.children: dict[str, _Node] = {}
         self.routes: list[tuple[int, BaseRoute]] = []  # (position in the table, route) of this node and above
-
-
-async def read_body(receive: Receive) -> tuple[bytes, Receive]:
-    """The whole body, and a receive that gives it again (to the application behind a gate that read
-    it before queueing)."""
-    messages: list[Message] = []
-    chunks: list[bytes] = []
-    while True:
-        message = await receive()
-        messages.append(message)
-        if message["type"] != "http.request":
-            break
-        chunks.append(message.get("body", b""))
-        if not message.get("more_body", False):
-            break
-
-    async def replay() -> Message:
-        return messages.pop(0) if messages else await receive()
-
-    return b"".join(chunks), replay
 
 
 class RouteIndex:

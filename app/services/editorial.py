@@ -15,6 +15,7 @@ from app.services import audit, comments, notifications
 from app.services.accounts import Principal
 from app.services.articles import SLUG_RE, ArticleSource
 from app.services.rendering import render_article
+from app.services.visibility import is_live
 
 MAX_FEATURED = 20
 
@@ -390,8 +391,7 @@ def sides(session: Session, *, article: Article, viewer: Principal | None, per_s
         # that start with article_id.
         .order_by(col(Comment.featured_rank))
     ).all():
-        public = c.status == CommentStatus.published and c.hidden_at is None
-        if public and c.parent_id is None and c.stance is not None:
+        if is_live(c.status, c.hidden_at) and c.parent_id is None and c.stance is not None:
             featured[c.stance].append(c)
 
     def best(stance: Stance, limit: int) -> list[Comment]:

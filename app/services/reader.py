@@ -15,8 +15,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
-from app.models import Comment, CommentStatus, CommentVote, Role, Stance, StanceVote, utcnow
-from app.services import votes
+from app.models import Comment, CommentStatus, CommentVote, Role, Stance, StanceVote
+from app.services import comments, votes
 from app.services.accounts import Principal, can_write, is_staff
 from app.services.rules import DEFAULT_RULES, Rules
 from app.services.sql import Db, Prepared, dialect_of
@@ -56,8 +56,14 @@ def actions(
         my_vote=my_vote,
         can_vote=votes.can_vote(viewer, author_id=author_id, comments_open=comments_open),
         can_report=not mine and comments_open and can_write(viewer),
-        # comments.can_edit for a published comment: the author within the edit window, or the staff.
-        can_edit=staff or (mine and (now or utcnow()) - created_at <= rules.edit_window),
+        can_edit=comments.may_edit(
+            viewer,
+            author_id=author_id,
+            status=CommentStatus.published,  # the controls are drawn for published comments only
+            created_at=created_at,
+            rules=rules,
+            now=now,
+        ),
         can_delete=mine or staff,
         can_feature=is_staff(viewer, Role.editor),
     )

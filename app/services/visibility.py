@@ -20,6 +20,16 @@ def is_public(status: CommentStatus, hidden_at: object) -> bool:
     return status in PUBLIC_STATUSES and hidden_at is None
 
 
+def is_live(status: CommentStatus, hidden_at: object) -> bool:
+    """Published and shown: what readers vote on, what the feeds carry and editors feature (not a
+    tombstone, a held comment or one hidden by reports)."""
+    return status == CommentStatus.published and hidden_at is None
+
+
+# is_live in SQL.
+LIVE = sa.and_(COMMENT.c.status == CommentStatus.published, COMMENT.c.hidden_at.is_(None))
+
+
 def is_visible(comment: Comment | sa.Row[Any], viewer: Principal | None) -> bool:
     """The author always sees their own comment, and the staff every comment."""
     if viewer is not None and (comment.author_id == viewer.id or is_staff(viewer)):

@@ -14,13 +14,13 @@ import sqlalchemy as sa
 
 from app.errors import DomainError, NotFound, PermissionDenied, Unauthorized
 from app.i18n import _
-from app.models import Article, Comment, CommentStatus, CommentVote, utcnow
+from app.models import Article, Comment, CommentVote, utcnow
 from app.services import events
 from app.services.accounts import Principal, write_refusal
 from app.services.comments import bump_version
 from app.services.ranking import controversy, wilson_lower_bound
 from app.services.sql import Db, Prepared, dialect_of, expire_loaded, insert_ignore
-from app.services.visibility import is_public, is_visible
+from app.services.visibility import is_live, is_visible
 
 VOTE = CommentVote.__table__  # type: ignore[attr-defined]
 COMMENT = Comment.__table__  # type: ignore[attr-defined]
@@ -139,7 +139,7 @@ def _vote(session: Db, *, voter: Principal, comment_id: int, choose: Callable[[i
     refused = refusal(voter, author_id=target.author_id, comments_open=True)
     if refused is not None:
         raise refused
-    if target.status != CommentStatus.published or not is_public(target.status, target.hidden_at):
+    if not is_live(target.status, target.hidden_at):
         raise NotFound(_("On ne peut voter que pour un message publié."))
     if not target.comments_open:
         raise PermissionDenied(_("Ce débat est clos : les votes sont fermés."))

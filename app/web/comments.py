@@ -33,6 +33,7 @@ from app.services.rendering import render_comment
 from app.services.rules import Rules
 from app.templating import is_htmx, render
 from app.text import clean_text, parse_id
+from app.web import labels
 from app.web.common import field_errors, see_other, serve_shared
 
 router = APIRouter()
@@ -291,7 +292,7 @@ def delete_comment(request: Request, session: SessionDep, user: CurrentUser, com
 @router.post("/comments/{comment_id}/vote", name="vote")
 async def vote(
     request: Request,
-    session: SessionDep,
+    work: WorkDep,
     user: CurrentUser,
     comment_id: CommentId,
     direction: Annotated[str, Form(max_length=10)] = "",
@@ -301,7 +302,7 @@ async def vote(
     result = await run_db(
         request,
         votes.toggle_vote,
-        session,
+        work,
         voter=user,
         comment_id=comment_id,
         direction=1 if direction == "up" else -1,
@@ -318,14 +319,14 @@ async def vote(
         )
 
     def back_to_comment() -> str:
-        comment = comments.get_comment(session, comment_id=comment_id, viewer=None)
+        comment = comments.get_comment(work.orm, comment_id=comment_id, viewer=None)
         return article_url(comment.article, f"comment-{comment_id}")
 
     return see_other(request, await run_db(request, back_to_comment))
 
 
 def _reasons() -> list[tuple[str, str]]:
-    return [(r.value, moderation.reason_label(r)) for r in Reason]
+    return [(r.value, labels.reason_label(r)) for r in Reason]
 
 
 @router.get("/comments/{comment_id}/report", name="report_form")

@@ -31,9 +31,12 @@ async def _send_all(base: str, jobs: list[tuple[Reader, str, str, dict[str, obje
         async def one(reader: Reader, method: str, path: str, body: dict[str, object]) -> int:
             async with gate:
                 cookie = "; ".join(f"{k}={v}" for k, v in reader.cookies.items())
-                response = await client.request(
-                    method, path, json=body, headers={**reader.headers, "Cookie": cookie}
-                )
+                headers = {**reader.headers, "Cookie": cookie}
+                if path.startswith("/api/"):
+                    response = await client.request(method, path, json=body, headers=headers)
+                else:  # the page's form, as htmx sends it
+                    headers["HX-Request"] = "true"
+                    response = await client.request(method, path, data=body, headers=headers)
                 return response.status_code
 
         return list(await asyncio.gather(*(one(*job) for job in jobs)))
@@ -49,7 +52,9 @@ def _send_from_a_thread(base: str, jobs: list[tuple[Reader, str, str, dict[str, 
     return out[0]
 
 
-def test_2000_concurrent_votes_from_200_readers_give_exact_tallies(tmp_path: Path) -> None:
+@pytest.mark.parametrize("door", ["api", "htmx"])
+def test_2000_concurrent_votes_from_200_readers_give_exact_tallies(tmp_path: Path, door: str) -> None:
+    """Through the JSON API and through the page's vote buttons (htmx), the one path of both."""
     with fresh_database(tmp_path) as url:
         engine = make_engine(url)
         slug, comment_ids, readers = debate(engine, comments=10, readers=200)
@@ -60,7 +65,11 @@ def test_2000_concurrent_votes_from_200_readers_give_exact_tallies(tmp_path: Pat
             for k, cid in enumerate(comment_ids):
                 value = -1 if (n + k) % 4 == 0 else 1
                 expected[cid][0 if value == 1 else 1] += 1
-                jobs.append((reader, "PUT", f"/api/v1/comments/{cid}/vote", {"value": value}))
+                if door == "api":
+                    jobs.append((reader, "PUT", f"/api/v1/comments/{cid}/vote", {"value": value}))
+                else:
+                    direction = "up" if value == 1 else "down"
+                    jobs.append((reader, "POST", f"/comments/{cid}/vote", {"direction": direction}))
         with live_server(url, tmp_path, TRIBUNE_RATE_LIMITS="false") as base:
             statuses = _send_from_a_thread(base, jobs)
         assert statuses.count(200) == 2000, sorted(set(statuses))
