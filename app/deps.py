@@ -179,7 +179,9 @@ def identify_for_page(request: Request) -> None:
 Viewer = Annotated[Identity | None, Depends(get_viewer)]
 
 
-async def require_viewer(viewer: Viewer) -> Identity:
+async def require_viewer(request: Request, work: WorkDep) -> Identity:
+    """get_viewer, refusing an anonymous request (one dependency, not two: each costs the solver)."""
+    viewer = await get_viewer(request, work)
     if viewer is None:
         raise Unauthorized(_("Connectez-vous pour continuer."))
     return viewer

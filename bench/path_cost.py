@@ -12,6 +12,7 @@ code on one machine; the bench (`make bench`) measures the server under load.
 from __future__ import annotations
 
 import asyncio
+import os
 import random
 import sys
 import tempfile
@@ -140,11 +141,14 @@ def main() -> int:
             for _ in range(min(n, 50)):  # warm up: caches, prepared statements, the thread pool
                 await call(app, *make())
             statuses: dict[int, int] = {}
-            started = time.process_time()
-            for _ in range(n):
-                status = await call(app, *make())
-                statuses[status] = statuses.get(status, 0) + 1
-            cost = (time.process_time() - started) / n * 1e6
+            costs = []
+            for _round in range(3):  # the least of three rounds: the machine's other work only adds
+                started = time.process_time()
+                for _ in range(n):
+                    status = await call(app, *make())
+                    statuses[status] = statuses.get(status, 0) + 1
+                costs.append((time.process_time() - started) / n * 1e6)
+            cost = min(costs)
             flag = "" if set(statuses) == {expected} else f"  statuses {statuses}"
             print(f"  {name:<28} {cost:8.0f} us CPU per request{flag}")
 
@@ -154,7 +158,7 @@ def main() -> int:
 
         profiler = cProfile.Profile()
         profiler.runcall(asyncio.run, measure())
-        pstats.Stats(profiler).sort_stats("cumulative").print_stats(60)
+        pstats.Stats(profiler).sort_stats(os.environ.get("PROFILE_SORT", "cumulative")).print_stats(60)
     else:
         asyncio.run(measure())
     return 0

@@ -45,6 +45,9 @@ class Reader:
     unread: int = 0
     rules: Rules = DEFAULT_RULES
     now: datetime = field(default_factory=utcnow)
+    # What they may do with a comment that is not theirs depends only on their vote on it and on
+    # the debate: asked once per vote value and page, not once per comment.
+    others: dict[tuple[int, bool], reader_service.Actions] = field(default_factory=dict)
 
 
 @dataclass
@@ -236,11 +239,19 @@ class Actions(_Part):
         return Place("actions", data)
 
     def fill(self, env: Environment, place: Place, reader: Reader) -> tuple[bytes, ...]:
-        my_vote = reader.marks.votes.get(place.data["id"], 0)
-        actions = self._actions(
-            reader.viewer, place.data, my_vote=my_vote, rules=reader.rules, now=reader.now
-        )
-        return self._variant(place, actions, lambda: self._draw(env, place.data, actions, TOKEN))
+        data = place.data
+        my_vote = reader.marks.votes.get(data["id"], 0)
+        viewer = reader.viewer
+        if viewer is not None and data["author_id"] == viewer.id:
+            actions = self._actions(viewer, data, my_vote=my_vote, rules=reader.rules, now=reader.now)
+        else:
+            key = (my_vote, data["comments_open"])
+            actions = reader.others.get(key)  # type: ignore[assignment]
+            if actions is None:
+                actions = reader.others[key] = self._actions(
+                    viewer, data, my_vote=my_vote, rules=reader.rules, now=reader.now
+                )
+        return self._variant(place, actions, lambda: self._draw(env, data, actions, TOKEN))
 
     def _draw(
         self, env: Environment, data: dict[str, Any], actions: reader_service.Actions, token: str
