@@ -18,6 +18,7 @@ from app.middleware import TribuneMiddleware
 from app.models import Role
 from app.observability import Metrics, ObservabilityMiddleware
 from app.routing import include_flat
+from app.services import comments
 from app.services.accounts import SessionPolicy, is_staff
 from app.services.cache import RenderCache
 from app.services.events import make_broker
@@ -70,7 +71,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.metrics = Metrics()
     app.state.broker = make_broker(settings.redis_url, settings.redis_namespace)
     app.state.jinja = make_environment()
-    app.state.jinja.globals.update(part=shared.part, is_staff=is_staff, Role=Role)
+    app.state.jinja.globals.update(part=shared.part, is_staff=is_staff, own_body=comments.own_body, Role=Role)
     app.state.template_globals = _template_globals
 
     from app import api, observability, web

@@ -207,3 +207,23 @@ def test_the_debate_view_reads_a_few_rows_per_stance(big_debate: tuple[sa.Engine
             read.append(sum(n["Actual Rows"] + n.get("Rows Removed by Filter", 0) for n in scans))
     assert len(read) == 4  # the featured ones, then the best of each stance
     assert max(read) <= 200, read
+
+
+def test_a_readers_marks_read_their_own_rows_only(big_debate: tuple[sa.Engine, str]) -> None:
+    """The one query that completes a shared page for a signed-in reader (their votes on the comments
+    shown, their stance, whether a comment of theirs is listed for them alone) reads their own rows
+    through the author's and the voter's indexes, never the debate's."""
+    from app.services import reader
+
+    engine, slug = big_debate
+    with Session(engine) as session:
+        viewer = session.exec(select(User).limit(1)).one()
+        article = session.exec(select(Article).where(Article.slug == slug)).one()
+        page = comments.list_top_level(session, article=article, viewer=None)
+        shown = [node.id for node in page.items]
+    prepared = reader._MARKS["postgresql"]._plan(engine.dialect)
+    arguments = prepared.arguments({"user_id": viewer.id, "article_id": article.id, "ids": shown})
+    with engine.connect() as conn:
+        plan = "\n".join(row[0] for row in conn.exec_driver_sql("EXPLAIN " + prepared.sql, arguments))
+    assert "Seq Scan on comment" not in plan, plan
+    assert "ix_comment_author" in plan, plan
