@@ -58,11 +58,12 @@ _INSERT = Prepared(
 
 def _insert(session: Session, comment: Comment) -> Comment:
     """INSERT the new comment as one prepared statement, then hand the session the row it now holds
-    (merge without a load: every value is already known): the ORM's flush of one new row cost more
+    (as a persistent object, every value already known): the ORM's flush of one new row cost more
     than the rest of posting (its unit of work, events and bookkeeping)."""
     comment.id = _INSERT.scalar(session, {key: getattr(comment, key) for key in _COLUMNS})
     make_transient_to_detached(comment)
-    return session.merge(comment, load=False)
+    session.add(comment)
+    return comment
 
 
 def post_comment(
