@@ -12,6 +12,7 @@ code on one machine; the bench (`make bench`) measures the server under load.
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import random
 import sys
@@ -103,12 +104,14 @@ def main() -> int:
         headers = [*auth(cred, True), (b"hx-request", b"true")]
         return "POST", f"/comments/{rng.choice(data.vote_ids)}/vote", headers, body
 
+    bodies = seed.make_bodies(40, seed=11)  # what the bench posts
+
     def text() -> str:
-        return f"Un argument de plus, numéro {next(counter)} ({rng.random()})."
+        return f"{rng.choice(bodies)} (n° {next(counter)}-{rng.random()})"
 
     def api_post() -> Request:
         cred = rng.choice(data.creds[1:])
-        payload = f'{{"body": "{text()}", "parent_id": {rng.choice(data.reply_parents)}}}'
+        payload = json.dumps({"body": text(), "parent_id": rng.choice(data.reply_parents)})
         return "POST", f"/api/v1/articles/{small.slug}/comments", auth(cred, False), payload.encode()
 
     def form_post() -> Request:
