@@ -15,6 +15,7 @@ every comment) and a reader's own comment that others do not see (pending, hidde
 from __future__ import annotations
 
 import secrets
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -121,20 +122,23 @@ def _render(env: Environment, template: str, context: dict[str, Any]) -> str:
     return env.get_template(template).render(context)
 
 
-class _Part:
+class _Part(ABC):
+    """A place of a page that differs between readers (one per name in PARTS)."""
+
     template: str
 
+    @abstractmethod
     def direct(self, ctx: Context, data: dict[str, Any]) -> str:
         """Drawn at once, for the reader of the rendering."""
-        raise NotImplementedError
 
+    @abstractmethod
     def prepare(self, ctx: Context, data: dict[str, Any]) -> Place:
         """Its place in a shared rendering (with the variants rendered now, where they need the
         rendering's objects)."""
-        raise NotImplementedError
 
+    @abstractmethod
     def fill(self, env: Environment, place: Place, reader: Reader) -> tuple[bytes, ...]:
-        raise NotImplementedError
+        """Its rendering for this reader, split on TOKEN."""
 
     def _variant(self, place: Place, key: Hashable, draw: Callable[[], str]) -> tuple[bytes, ...]:
         found = place.variants.get(key)
