@@ -105,7 +105,8 @@ class Metrics:
             out.append(f'tribune_moderation_queue_size{{queue="{queue}"}} {size}')
         if cache is not None:
             out += [
-                "# HELP tribune_render_cache_requests_total Shared renderings (pages, anonymous API bodies) found in the cache or built.",
+                "# HELP tribune_render_cache_requests_total Shared renderings (pages, anonymous API bodies) "
+                "found in the cache or built.",
                 "# TYPE tribune_render_cache_requests_total counter",
                 f'tribune_render_cache_requests_total{{result="hit",pid="{pid}"}} {cache.hits}',
                 f'tribune_render_cache_requests_total{{result="miss",pid="{pid}"}} {cache.misses}',
