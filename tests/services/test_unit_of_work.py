@@ -41,42 +41,42 @@ def _count(engine: Engine) -> int:
 
 
 def test_a_committed_unit_of_work_is_seen_by_other_connections(notes: Engine) -> None:
-    tx = UnitOfWork(notes, write=True)
-    _INSERT.run(tx, {"id": 1, "text": "un"})
-    assert _COUNT.scalar(tx) == 1  # its own writes, before the commit
+    work = UnitOfWork(notes, write=True)
+    _INSERT.run(work, {"id": 1, "text": "un"})
+    assert _COUNT.scalar(work) == 1  # its own writes, before the commit
     assert _count(notes) == 0  # nobody else's yet
-    tx.finish(commit=True)
+    work.finish(commit=True)
     assert _count(notes) == 1
-    assert not tx.begun
+    assert not work.begun
 
 
 def test_a_rolled_back_unit_of_work_leaves_nothing(notes: Engine) -> None:
-    tx = UnitOfWork(notes, write=True)
-    _INSERT.run(tx, {"id": 1, "text": "un"})
-    tx.finish(commit=False)
+    work = UnitOfWork(notes, write=True)
+    _INSERT.run(work, {"id": 1, "text": "un"})
+    work.finish(commit=False)
     assert _count(notes) == 0
 
 
 def test_a_unit_of_work_without_statements_never_takes_a_connection(notes: Engine) -> None:
-    tx = UnitOfWork(notes, write=True)
-    assert not tx.begun
-    tx.finish(commit=True)  # nothing to do
-    assert not tx.begun
+    work = UnitOfWork(notes, write=True)
+    assert not work.begun
+    work.finish(commit=True)  # nothing to do
+    assert not work.begun
 
 
 def test_the_driver_errors_are_sqlalchemy_errors_and_the_connection_goes_back(notes: Engine) -> None:
     checked_out = notes.pool.checkedout()  # type: ignore[attr-defined]
-    tx = UnitOfWork(notes, write=True)
+    work = UnitOfWork(notes, write=True)
     with pytest.raises(
         sa.exc.OperationalError if notes.dialect.name == "sqlite" else sa.exc.ProgrammingError
     ):
-        _MISSING.rows(tx)
-    tx.finish(commit=False)
-    tx = UnitOfWork(notes, write=True)
-    _INSERT.run(tx, {"id": 1, "text": "un"})
+        _MISSING.rows(work)
+    work.finish(commit=False)
+    work = UnitOfWork(notes, write=True)
+    _INSERT.run(work, {"id": 1, "text": "un"})
     with pytest.raises(sa.exc.IntegrityError):  # the error handlers know these, not sqlite3's or psycopg's
-        _INSERT.run(tx, {"id": 1, "text": "deux"})
-    tx.finish(commit=False)
+        _INSERT.run(work, {"id": 1, "text": "deux"})
+    work.finish(commit=False)
     assert notes.pool.checkedout() == checked_out  # type: ignore[attr-defined]
     assert _count(notes) == 0
 
@@ -101,11 +101,11 @@ def test_on_sqlite_a_writing_unit_of_work_holds_the_write_lock_from_its_first_st
 ) -> None:
     if notes.dialect.name != "sqlite":
         pytest.skip("SQLite's write lock")  # PostgreSQL locks rows, not the database
-    tx = UnitOfWork(notes, write=True)
-    assert _COUNT.scalar(tx) == 0  # a read, but the transaction began as a writer (BEGIN IMMEDIATE)
+    work = UnitOfWork(notes, write=True)
+    assert _COUNT.scalar(work) == 0  # a read, but the transaction began as a writer (BEGIN IMMEDIATE)
     with pytest.raises(Exception, match="locked"):
         _take_write_lock_at_once(notes)
-    tx.finish(commit=True)
+    work.finish(commit=True)
     _take_write_lock_at_once(notes)
     reader = UnitOfWork(notes, write=False)
     assert _COUNT.scalar(reader) == 0
@@ -115,14 +115,14 @@ def test_on_sqlite_a_writing_unit_of_work_holds_the_write_lock_from_its_first_st
 
 def test_services_run_on_a_unit_of_work_as_on_a_session(committed: Engine) -> None:
     with Session(committed) as session:
-        user = make_user(session, username="tx-reader")
+        user = make_user(session, username="work-reader")
         start_session(session, user=user, user_agent="test")
         session.commit()
         digest = session.execute(sa.select(AuthSession.id)).scalar_one()
     seen = datetime(2030, 1, 1, tzinfo=UTC)
-    tx = UnitOfWork(committed, write=True)
-    touch_session(tx, session_id=digest, now=seen)
-    tx.finish(commit=True)
+    work = UnitOfWork(committed, write=True)
+    touch_session(work, session_id=digest, now=seen)
+    work.finish(commit=True)
     with Session(committed) as session:
         stored = session.get(AuthSession, digest)
         assert stored is not None
@@ -131,13 +131,13 @@ def test_services_run_on_a_unit_of_work_as_on_a_session(committed: Engine) -> No
 
 def test_a_lost_connection_leaves_the_pool_and_the_next_unit_of_work_works(notes: Engine) -> None:
     checked_out = notes.pool.checkedout()  # type: ignore[attr-defined]
-    tx = UnitOfWork(notes, write=True)
-    assert _COUNT.scalar(tx) == 0
-    tx.cursor().connection.close()  # the connection goes away under the transaction
+    work = UnitOfWork(notes, write=True)
+    assert _COUNT.scalar(work) == 0
+    work.cursor().connection.close()  # the connection goes away under the transaction
     with pytest.raises(sa.exc.DBAPIError):  # SQLAlchemy's error (the handlers' 503), not the driver's
-        _COUNT.scalar(tx)
+        _COUNT.scalar(work)
     with pytest.raises(sa.exc.OperationalError):
-        tx.finish(commit=True)  # nothing can be committed on it, and it says so
+        work.finish(commit=True)  # nothing can be committed on it, and it says so
     assert notes.pool.checkedout() == checked_out  # type: ignore[attr-defined]
     again = UnitOfWork(notes, write=True)
     _INSERT.run(again, {"id": 1, "text": "un"})
