@@ -1,12 +1,13 @@
 """What one request costs in-process, route by route: the quick loop for work on the request path.
 
-Run: .venv/bin/python bench/path_cost.py [N] [KIND …] [--profile]
+Run: .venv/bin/python bench/path_cost.py [N] [KIND …] [--profile | --sql]
 Seeds a 1,000-comment debate (the bench's seed) in a temporary SQLite file, builds the app as `tribune
 serve` does, and calls it as an ASGI application (no server, no sockets) N times per request kind,
 printing the CPU time per request. The requests are the ones browsers and API clients send: the htmx
 vote, the API vote, the htmx form post, the API post, the article page signed in (a reader with votes
 on the page) and anonymous (from the render cache). Figures are for comparing two versions of the
-code on one machine; the bench (`make bench`) measures the server under load.
+code on one machine; the bench (`make bench`) measures the server under load. `--sql` prints the
+statements one request of each kind sends to SQLite instead.
 """
 
 from __future__ import annotations
@@ -139,6 +140,25 @@ def main() -> int:
     if only:
         kinds = [k for k in kinds if k[0] in only]
 
+    async def show_sql() -> None:
+        import sqlalchemy as sa
+
+        statements: list[str] = []
+        sa.event.listen(
+            app.state.engine,  # type: ignore[attr-defined]
+            "connect",
+            lambda connection, _record: connection.set_trace_callback(statements.append),
+        )
+        app.state.engine.dispose()  # type: ignore[attr-defined]
+        for name, make, _expected in kinds:
+            for _ in range(3):
+                await call(app, *make())
+            statements.clear()
+            await call(app, *make())
+            print(f"\n  {name}: {len(statements)} statements")
+            for statement in statements:
+                print("    " + " ".join(statement.split())[:160])
+
     async def measure() -> None:
         for name, make, expected in kinds:
             for _ in range(min(n, 50)):  # warm up: caches, prepared statements, the thread pool
@@ -162,6 +182,8 @@ def main() -> int:
         profiler = cProfile.Profile()
         profiler.runcall(asyncio.run, measure())
         pstats.Stats(profiler).sort_stats(os.environ.get("PROFILE_SORT", "cumulative")).print_stats(60)
+    elif "--sql" in sys.argv:
+        asyncio.run(show_sql())
     else:
         asyncio.run(measure())
     return 0

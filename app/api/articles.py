@@ -123,7 +123,7 @@ async def list_comments(
 )
 async def post_comment(
     request: Request,
-    session: SessionDep,
+    work: WorkDep,
     user: CurrentUser,
     article: ArticleDep,
     rules: RulesDep,
@@ -134,7 +134,7 @@ async def post_comment(
     comment = await run_db(
         request,
         comments.post_comment,
-        session,
+        work.orm,
         author=user,
         article=article,
         data=data,

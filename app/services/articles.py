@@ -18,7 +18,7 @@ from app.models import Article, Role, Stance, StanceDaily, StanceVote, utcnow
 from app.services import events
 from app.services.accounts import Principal, ensure_can_write
 from app.services.rendering import render_article
-from app.services.sql import insert_ignore
+from app.services.sql import Prepared, insert_ignore, persistent
 
 DEFAULT_ARTICLE = Path(__file__).resolve().parent.parent / "content" / "souverainete-avec-microsoft-ou-pas.md"
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -119,12 +119,22 @@ def can_see_unpublished(user: Principal | None) -> bool:
     return user is not None and user.role.at_least(Role.editor)
 
 
-# Built once: every article page, post and stance starts here.
-_BY_SLUG = select(Article).where(Article.slug == sa.bindparam("slug"))
+ARTICLE = Article.__table__  # type: ignore[attr-defined]
+
+# Every article page, post and stance starts here: prepared, and made into the ORM object directly.
+# The texts (tens of kilobytes, a third of the read) are left out: posting, voting and answering the
+# question never show them, and the pages that do load them in one more statement on first use.
+_TEXTS = {"body_markdown", "body_html", "synthesis_markdown", "synthesis_html"}
+_BY_SLUG = Prepared(
+    sa.select(*[column for column in ARTICLE.columns if column.key not in _TEXTS]).where(
+        ARTICLE.c.slug == sa.bindparam("slug")
+    )
+)
 
 
 def get_article(session: Session, *, slug: str, viewer: Principal | None = None) -> Article:
-    article = session.exec(_BY_SLUG, params={"slug": slug[:200]}).first()
+    row = _BY_SLUG.first(session, {"slug": slug[:200]})
+    article = persistent(session, Article, row._asdict()) if row is not None else None
     if article is None or (not article.is_published and not can_see_unpublished(viewer)):
         raise NotFound(_("Article introuvable."))
     return article

@@ -5,9 +5,11 @@ from __future__ import annotations
 import contextlib
 from collections import namedtuple
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
+from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.orm.attributes import instance_dict
 from sqlmodel import Session
 
 from app.db import writer
@@ -35,6 +37,31 @@ def expire_loaded(session: Db, model: type[Any], pk: int, attributes: list[str])
         session.expire(loaded, attributes)
 
 
+M = TypeVar("M")
+
+
+def persistent(session: Session, model: type[M], row: dict[str, Any]) -> M:
+    """The ORM object of a row read or just written by a prepared statement (every column in `row`),
+    made as the ORM makes a loaded one (no constructor, no attribute history) and added to the
+    session: its later changes flush as usual. As with a query, a copy the session already holds
+    wins. The ORM's own loading (or a new object's flush) costs several times the statement: a post
+    loads its article and adds its comment this way."""
+    mapper = sa.inspect(model)
+    if not mapper.configured:  # the process's first ORM object: relationships are set up now
+        sa.orm.configure_mappers()
+    key = [row[mapper.get_property_by_column(column).key] for column in mapper.primary_key]
+    held = session.identity_map.get(mapper.identity_key_from_primary_key(key))
+    if held is not None:
+        return held  # type: ignore[no-any-return]
+    instance: M = mapper.class_manager.new_instance()
+    # Values written to the instance's state dict without events, then all committed at once by
+    # make_transient_to_detached (which marks the columns left out as expired, loaded on first use).
+    instance_dict(instance).update(row)
+    make_transient_to_detached(instance)
+    session.add(instance)
+    return instance
+
+
 class Prepared:
     """A Core statement compiled once per dialect and run on the driver's cursor.
 
@@ -55,6 +82,11 @@ class Prepared:
         if plan is None:
             plan = self._plans[dialect.name] = _Plan(self.statement, dialect)
         return plan
+
+    def sent(self, dialect: sa.Dialect, params: dict[str, Any] | None = None) -> tuple[str, Any]:
+        """The SQL and arguments as they go to the driver (for EXPLAIN in the plan tests)."""
+        plan = self._plan(dialect)
+        return plan.sql, plan.arguments(params or {})
 
     def rows(self, db: Db, params: dict[str, Any] | None = None) -> list[Any]:
         if isinstance(db, UnitOfWork):

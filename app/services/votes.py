@@ -26,16 +26,22 @@ VOTE = CommentVote.__table__  # type: ignore[attr-defined]
 COMMENT = Comment.__table__  # type: ignore[attr-defined]
 ARTICLE = Article.__table__  # type: ignore[attr-defined]
 
+# The comment a vote is for, and its tallies. On PostgreSQL its row is locked for the transaction
+# (SQLite's writers are serialised by BEGIN IMMEDIATE): the tallies read here plus the vote's change
+# are the new tallies, so one UPDATE writes them with their scores.
 _TARGET = Prepared(
     sa.select(
         COMMENT.c.author_id,
         COMMENT.c.article_id,
         COMMENT.c.status,
         COMMENT.c.hidden_at,
+        COMMENT.c.upvotes,
+        COMMENT.c.downvotes,
         ARTICLE.c.comments_open,
     )
     .join(ARTICLE, ARTICLE.c.id == COMMENT.c.article_id)
     .where(COMMENT.c.id == sa.bindparam("comment_id"))
+    .with_for_update(of=COMMENT)
 )
 # Bound as voter and target: an UPDATE or INSERT keeps the column names for its own parameters.
 _MINE = sa.and_(VOTE.c.user_id == sa.bindparam("voter"), VOTE.c.comment_id == sa.bindparam("target"))
@@ -48,18 +54,11 @@ _TALLY = Prepared(
     sa.update(COMMENT)
     .where(COMMENT.c.id == sa.bindparam("comment_id"))
     .values(
-        upvotes=COMMENT.c.upvotes + sa.bindparam("d_up"),
-        downvotes=COMMENT.c.downvotes + sa.bindparam("d_down"),
+        upvotes=sa.bindparam("up"),
+        downvotes=sa.bindparam("down"),
+        score_best=sa.bindparam("best"),
+        score_controversy=sa.bindparam("controversy"),
     )
-    .returning(COMMENT.c.upvotes, COMMENT.c.downvotes)
-)
-_SCORES = Prepared(
-    sa.update(COMMENT)
-    .where(COMMENT.c.id == sa.bindparam("comment_id"))
-    .values(score_best=sa.bindparam("best"), score_controversy=sa.bindparam("controversy"))
-)
-_TALLIES = Prepared(
-    sa.select(COMMENT.c.upvotes, COMMENT.c.downvotes).where(COMMENT.c.id == sa.bindparam("comment_id"))
 )
 _INSERT: dict[str, Prepared] = {}  # per dialect: ON CONFLICT DO NOTHING is spelt by each
 
@@ -145,15 +144,15 @@ def _vote(session: Db, *, voter: Principal, comment_id: int, choose: Callable[[i
         raise PermissionDenied(_("Ce débat est clos : les votes sont fermés."))
 
     old, value = _write_vote_row(session, voter_id=voter.id, comment_id=comment_id, choose=choose)
-    d_up = int(value == 1) - int(old == 1)
-    d_down = int(value == -1) - int(old == -1)
-    if d_up or d_down:
-        up, down = _TALLY.first(session, {"comment_id": comment_id, "d_up": d_up, "d_down": d_down})
-        # The row stays locked by the UPDATE above until commit, so these scores match its tallies.
-        _SCORES.run(
+    up = target.upvotes + int(value == 1) - int(old == 1)
+    down = target.downvotes + int(value == -1) - int(old == -1)
+    if (up, down) != (target.upvotes, target.downvotes):
+        _TALLY.run(
             session,
             {
                 "comment_id": comment_id,
+                "up": up,
+                "down": down,
                 "best": wilson_lower_bound(up, down),
                 "controversy": controversy(up, down),
             },
@@ -163,12 +162,10 @@ def _vote(session: Db, *, voter: Principal, comment_id: int, choose: Callable[[i
             session,
             events.article_channel(target.article_id),
             "vote",
-            {"id": comment_id, "upvotes": int(up), "downvotes": int(down)},
+            {"id": comment_id, "upvotes": up, "downvotes": down},
         )
-    else:
-        up, down = _TALLIES.first(session, {"comment_id": comment_id})
     expire_loaded(session, Comment, comment_id, ["upvotes", "downvotes", "score_best", "score_controversy"])
-    return VoteResult(upvotes=int(up), downvotes=int(down), my_vote=value)
+    return VoteResult(upvotes=up, downvotes=down, my_vote=value)
 
 
 def _write_vote_row(

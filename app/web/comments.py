@@ -72,7 +72,7 @@ def set_stance(
 @router.post("/articles/{slug}/comments", name="post_comment")
 async def post_comment(
     request: Request,
-    session: SessionDep,
+    work: WorkDep,
     user: CurrentUser,
     article: ArticleDep,
     rules: RulesDep,
@@ -106,7 +106,7 @@ async def post_comment(
         data = CommentCreate(body=body, stance=stance or None, parent_id=parent_ref)
     except ValidationError as exc:
         return _form_error(request, article, form_values, field_errors(exc), 422)
-    return await run_db(request, _post, request, session, user, article, rules, limiter, data, form_values)
+    return await run_db(request, _post, request, work.orm, user, article, rules, limiter, data, form_values)
 
 
 def _text(form: FormData, name: str) -> str:
@@ -304,8 +304,10 @@ async def vote(
     work: WorkDep,
     user: CurrentUser,
     comment_id: CommentId,
-    direction: Annotated[str, Form(max_length=10)] = "",
 ) -> Response:
+    # The arrow's one field, read as posting reads its form (a Form parameter costs FastAPI a
+    # validation pass, a tenth of a vote); anything but up or down is refused below.
+    direction = _text(await request.form(), "direction")
     if direction not in ("up", "down"):
         raise DomainError(_("Vote inconnu : « up » ou « down »."))
     result = await run_db(

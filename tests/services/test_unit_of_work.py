@@ -12,12 +12,12 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from app.models import AuthSession
+from app.models import Article, AuthSession
 from app.services import events
 from app.services.accounts import start_session, touch_session
 from app.services.events import BROKER_KEY, MemoryBroker
-from app.services.sql import Prepared, UnitOfWork, work_scope
-from tests.factories import make_user
+from app.services.sql import Prepared, UnitOfWork, persistent, work_scope
+from tests.factories import make_article, make_user
 
 NOTE = sa.table("tx_note", sa.column("id", sa.Integer), sa.column("text", sa.String))
 _INSERT = Prepared(sa.insert(NOTE).values(id=sa.bindparam("id"), text=sa.bindparam("text")))
@@ -189,3 +189,41 @@ def test_events_go_out_once_after_the_commit_and_never_after_a_rollback(notes: E
     with pytest.raises(RuntimeError):
         refused()
     assert len(broker._after("article:1", 0)) == 2
+
+
+# persistent(): the ORM object of a row a prepared statement read or wrote -------------------------
+
+
+def test_an_object_made_from_a_row_is_persistent_clean_and_flushes_its_changes(session: Session) -> None:
+    article = make_article(session, title="Avant")
+    session.commit()
+    session.expunge_all()
+    row = session.execute(sa.select(*Article.__table__.columns).where(Article.id == article.id)).one()  # type: ignore[attr-defined]
+    made = persistent(session, Article, row._asdict())
+    assert made in session
+    assert sa.inspect(made).persistent
+    assert not session.new
+    assert not session.dirty
+    assert made.title == "Avant"
+    assert made.slug == article.slug
+    made.title = "Après"
+    session.flush()
+    stored = session.execute(sa.select(Article.title).where(Article.id == article.id)).scalar_one()
+    assert stored == "Après"
+
+
+def test_columns_left_out_of_the_row_load_on_first_use(session: Session) -> None:
+    article = make_article(session, body_markdown="Le **texte**.")
+    session.commit()
+    session.expunge_all()
+    made = persistent(session, Article, {"id": article.id, "slug": article.slug})
+    assert "body_markdown" in sa.inspect(made).unloaded
+    assert made.body_markdown == "Le **texte**."
+
+
+def test_a_copy_the_session_already_holds_wins_as_with_a_query(session: Session) -> None:
+    article = make_article(session, title="En mémoire")
+    session.flush()
+    made = persistent(session, Article, {"id": article.id, "slug": article.slug, "title": "Périmé"})
+    assert made is article
+    assert made.title == "En mémoire"

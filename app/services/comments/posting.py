@@ -7,7 +7,6 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import make_transient_to_detached
 from sqlmodel import Session
 
 from app.errors import Invalid, PermissionDenied
@@ -20,7 +19,7 @@ from app.services.comments.counters import move_counters
 from app.services.ratelimit import Limiter
 from app.services.rendering import render_comment
 from app.services.rules import DEFAULT_RULES, Rules
-from app.services.sql import Prepared
+from app.services.sql import Prepared, persistent
 from app.services.visibility import PUBLIC_STATUSES, is_visible
 from app.text import MAX_ID
 
@@ -54,16 +53,21 @@ _COLUMNS = [column.key for column in COMMENT.columns if column.key != "id"]
 _INSERT = Prepared(
     sa.insert(COMMENT).values({key: sa.bindparam(key) for key in _COLUMNS}).returning(COMMENT.c.id)
 )
+# What a new comment holds unless posting says otherwise: the model's defaults (plain values; the one
+# default made by a function, created_at's, posting always sets).
+_DEFAULTS = {
+    key: field.default
+    for key, field in Comment.model_fields.items()
+    if key in _COLUMNS and not field.is_required() and field.default_factory is None
+}
 
 
-def _insert(session: Session, comment: Comment) -> Comment:
-    """INSERT the new comment as one prepared statement, then hand the session the row it now holds
-    (as a persistent object, every value already known): the ORM's flush of one new row cost more
-    than the rest of posting (its unit of work, events and bookkeeping)."""
-    comment.id = _INSERT.scalar(session, {key: getattr(comment, key) for key in _COLUMNS})
-    make_transient_to_detached(comment)
-    session.add(comment)
-    return comment
+def _insert(session: Session, values: dict[str, Any]) -> Comment:
+    """INSERT the new comment as one prepared statement, and give the session the row it now holds:
+    the ORM's flush of one new object cost more than the rest of posting."""
+    row = {**_DEFAULTS, **values}
+    row["id"] = _INSERT.scalar(session, row)
+    return persistent(session, Comment, row)
 
 
 def post_comment(
@@ -109,19 +113,21 @@ def post_comment(
     if limiter is not None:
         # Counted only once the comment is known to be acceptable: a form sent back for a fix is free.
         limiter.hit_comment(user_id=author.id, body=data.body)
-    comment = Comment(
-        article_id=article.id,
-        parent_id=parent.id if parent else None,
-        root_id=(parent.root_id or parent.id) if parent else None,
-        depth=parent.depth + 1 if parent else 0,
-        author_id=author.id,
-        body_markdown=data.body,
-        body_html=render_comment(data.body),
-        stance=data.stance,
-        status=status,
-        created_at=now or utcnow(),
+    comment = _insert(
+        session,
+        {
+            "article_id": article.id,
+            "parent_id": parent.id if parent else None,
+            "root_id": (parent.root_id or parent.id) if parent else None,
+            "depth": parent.depth + 1 if parent else 0,
+            "author_id": author.id,
+            "body_markdown": data.body,
+            "body_html": render_comment(data.body),
+            "stance": data.stance,
+            "status": status,
+            "created_at": now or utcnow(),
+        },
     )
-    comment = _insert(session, comment)
     if status == CommentStatus.published:
         move_counters(session, comment=comment, published=1, public=1, top_level=int(parent is None))
         announce(session, comment)
