@@ -15,7 +15,7 @@ from sqlmodel import Session
 from app.config import Settings
 from app.db import make_engine, writer
 from app.errors import DomainError
-from app.models import Role
+from app.models import Role, utcnow
 from app.models.schemas import UserCreate
 from app.services import accounts, articles
 
@@ -47,10 +47,25 @@ def db_upgrade(revision: str = "head") -> None:
     typer.echo(f"database at {revision}")
 
 
-@db_cli.command("downgrade")
-def db_downgrade(revision: str) -> None:
-    """Step the schema back to REVISION ("base" drops every table)."""
-    command.downgrade(alembic_config(_settings().effective_database_url), revision)
+# A relative step such as -1 is an argument, not an option.
+@db_cli.command("downgrade", context_settings={"ignore_unknown_options": True})
+def db_downgrade(
+    revision: Annotated[str, typer.Argument(help='a revision id, -N for N steps back, or "base"')],
+    yes: Annotated[bool, typer.Option("--yes", help='drop every table ("base") without asking')] = False,
+) -> None:
+    """Step the schema back to REVISION: -1 undoes the last migration; "base" drops every table (and
+    every row), after a confirmation or with --yes."""
+    url = _settings().effective_database_url
+    if revision == "base" and not yes:
+        typer.confirm(f"Drop every table of {_shown(url)}, and all the data in them?", abort=True)
+    command.downgrade(alembic_config(url), revision)
+    typer.echo(f"database stepped back to {revision}")
+
+
+def _shown(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
 
 
 @cli.command("init")
@@ -111,9 +126,89 @@ def create_user(
         except DomainError as exc:
             typer.echo(f"error: {exc}", err=True)
             raise typer.Exit(2) from exc
+        # The operator vouches for the address of an account they create: no verification link.
+        user.email_verified_at = utcnow()
         session.commit()
         typer.echo(f"created {user.username} ({user.role.value})")
     engine.dispose()
+
+
+@cli.command("reset-password")
+def reset_password(
+    name: str,
+    password: Annotated[str | None, typer.Option(envvar="TRIBUNE_NEW_PASSWORD", hidden=True)] = None,
+) -> None:
+    """Set a new password for NAME (asked for); every session of the account ends."""
+    from app.services.mail import flows
+
+    if password is None:
+        password = typer.prompt("New password", hide_input=True, confirmation_prompt=True)
+    engine = make_engine(_settings().effective_database_url)
+    with Session(writer(engine)) as session:
+        user = accounts.get_by_username(session, name)
+        if user is None:
+            typer.echo(f"error: no account named {name}", err=True)
+            raise typer.Exit(2)
+        try:
+            flows.set_password(session, user=user, password=password)
+        except DomainError as exc:
+            typer.echo(f"error: {exc}", err=True)
+            raise typer.Exit(2) from exc
+        session.commit()
+        typer.echo(f"password of {user.username} changed; its sessions are ended")
+    engine.dispose()
+
+
+mail_cli = typer.Typer(help="Mail: the outbox and its sender.", no_args_is_help=True)
+cli.add_typer(mail_cli, name="mail")
+
+
+@mail_cli.command("send")
+def mail_send() -> None:
+    """Deliver what is due now (what the app processes' background sender does), then exit."""
+    from app.services.mail import MailConfig
+    from app.services.mail.notify import dispatch
+    from app.services.mail.outbox import deliver_due
+    from app.services.mail.transport import make_transport
+
+    settings = _settings()
+    config = MailConfig.of(settings)
+    engine = make_engine(settings.effective_database_url)
+    transport = make_transport(config.smtp_url, settings.instance_path / "outbox")
+    while dispatch(engine, config):
+        pass
+    sent = 0
+    while batch := deliver_due(engine, config, transport):
+        sent += batch
+    engine.dispose()
+    typer.echo(f"sent {sent}")
+
+
+@mail_cli.command("status")
+def mail_status() -> None:
+    """Count the outbox's messages by state, and list the dead ones."""
+    from app.services.mail import outbox
+
+    engine = make_engine(_settings().effective_database_url)
+    with Session(engine) as session:
+        for state, n in outbox.counts(session).items():
+            typer.echo(f"{state}: {n}")
+        for message in outbox.dead_messages(session):
+            typer.echo(f"dead #{message.id} to {message.recipient}: {message.subject} ({message.last_error})")
+    engine.dispose()
+
+
+@mail_cli.command("retry")
+def mail_retry() -> None:
+    """Give every dead message a fresh set of attempts."""
+    from app.services.mail import outbox
+
+    engine = make_engine(_settings().effective_database_url)
+    with Session(writer(engine)) as session:
+        n = outbox.retry_dead(session)
+        session.commit()
+    engine.dispose()
+    typer.echo(f"{n} message(s) queued again")
 
 
 @cli.command("serve")

@@ -6,7 +6,7 @@ import ipaddress
 import secrets
 from functools import cached_property
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -45,6 +45,21 @@ class Settings(BaseSettings):
     # when several processes share one SQLite file (`tribune serve --workers N` turns it off).
     inline_sqlite: bool = True
 
+    # Holding up (issue 19; app/db.py Timeouts, app/gates.py). A database that hangs answers 503
+    # within about db_connect_timeout + db_ping_timeout seconds (a statement under way: at most
+    # db_statement_timeout + 0.5 s), instead of holding every request for minutes.
+    db_connect_timeout: int = Field(default=2, ge=2)  # PostgreSQL: opening a connection (libpq: 2 at least)
+    db_statement_timeout: float = Field(default=3.0, gt=0)  # PostgreSQL's statement_timeout, seconds
+    db_ping_timeout: float = Field(default=1.0, gt=0)  # the pool's check of an idle connection
+    db_pool_timeout: float = Field(default=2.0, gt=0)  # waiting for a free pooled connection (then 503)
+    db_keepalive_seconds: int = Field(default=10, ge=1)  # PostgreSQL: idle seconds before TCP keepalives
+    # SQLite's durability: FULL syncs every commit to disk (survives a power cut); NORMAL syncs at
+    # checkpoints only (a power cut may lose the last commits; a crash of the process loses nothing).
+    sqlite_synchronous: Literal["FULL", "NORMAL"] = "FULL"
+    # Load shedding: a request that cannot start its work within this many seconds (every database
+    # slot busy) is answered 503 with Retry-After; pages served from the shared rendering still come.
+    queue_timeout: float = Field(default=2.0, gt=0)
+
     # Abuse limits (app/services/ratelimit.py); TRIBUNE_RATE_LIMITS=false turns them all off.
     rate_limits: bool = True
     login_failures_per_account: int = 10  # per 15 minutes
@@ -53,6 +68,33 @@ class Settings(BaseSettings):
     comments_per_10_minutes: int = 10
     duplicate_comment_seconds: int = 300  # the same body again within this is refused
     reports_per_day: int = 20
+
+    # Live updates (app/services/events.py; issue 19). Each process keeps the last live_backlog events
+    # (and the Redis stream as many) for the pages that connect or reconnect after their position; a
+    # page that still has live_queue events not yet sent when more arrive is told to reload; an idle
+    # stream gets a keep-alive every live_heartbeat_seconds.
+    live_backlog: int = Field(default=10_000, ge=100)
+    live_queue: int = Field(default=256, ge=1)
+    live_heartbeat_seconds: float = Field(default=15.0, gt=0)
+
+    # Mail (issue 16; app/services/mail/). Without an SMTP URL, messages are written as .eml files
+    # under instance/outbox/ and their links logged. smtp://user:pass@host:587?starttls=true, or
+    # smtps://… for TLS from the first byte.
+    smtp_url: str | None = None
+    mail_from: str = "Tribune <tribune@localhost>"
+    # Links in messages start with this (no trailing slash).
+    base_url: str = "http://127.0.0.1:8000"
+    # Until the address is verified, reactions wait for a moderator.
+    require_verified_email: bool = True
+    mail_sender: bool = True  # the background sender in this process
+    mail_poll_seconds: float = 2.0  # how often the sender looks for due mail (two indexed reads)
+    mail_retry_seconds: float = 60.0  # first retry after an SMTP failure, doubling up to six hours
+    mail_max_attempts: int = 10  # then the message is dead (an admin may retry it)
+    # A claimed message a dead sender never sent is retried after this; longer than a batch can take
+    # (20 messages at the 30 s SMTP timeout), so a slow sender is not overtaken.
+    mail_lease_seconds: float = 900.0
+    password_resets_per_address: int = 5  # per hour and client address
+    password_resets_per_account: int = 3  # per hour and e-mail address
 
     @field_validator("trusted_proxies", "metrics_networks", mode="before")
     @classmethod

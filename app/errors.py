@@ -51,6 +51,9 @@ class TooManyRequests(DomainError):
         self.retry_after = retry_after
 
 
+# Seconds a client is told to wait (Retry-After) when the database is unavailable or the server full.
+RETRY_AFTER_UNAVAILABLE = 5
+
 ERROR_KINDS: dict[int, str] = {
     400: "bad_request",
     401: "not_authenticated",

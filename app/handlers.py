@@ -15,7 +15,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.api.common import json_response
 from app.deps import identify_for_page
-from app.errors import ERROR_KINDS, DomainError, TooManyRequests, Unauthorized
+from app.errors import ERROR_KINDS, RETRY_AFTER_UNAVAILABLE, DomainError, TooManyRequests, Unauthorized
 from app.i18n import _
 from app.templating import is_htmx, render
 from app.web.common import safe_next
@@ -36,7 +36,10 @@ def error_response(
     *,
     fields: dict[str, str] | None = None,
     headers: dict[str, str] | None = None,
+    identify: bool = True,
 ) -> Response:
+    """The error in the request's language and shape. identify=False when the database is the error:
+    the page's header then shows nobody rather than wait on it again to find the reader."""
     if wants_json(request):
         payload: dict[str, Any] = {"error": ERROR_KINDS.get(status, "error"), "detail": message}
         if fields:
@@ -47,7 +50,8 @@ def error_response(
     if is_htmx(request):
         merged = {"HX-Retarget": "#alerts", "HX-Reswap": "innerHTML", **(headers or {})}
         return render(request, "errors/_alert.html", status_code=status, headers=merged, message=message)
-    identify_for_page(request)
+    if identify:
+        identify_for_page(request)
     return render(
         request, "errors/page.html", status_code=status, headers=headers, message=message, status=status
     )
@@ -106,13 +110,22 @@ def handle_http_exception(request: Request, exc: StarletteHTTPException) -> Resp
     return error_response(request, exc.status_code, message, headers=getattr(exc, "headers", None))
 
 
-def handle_database_unavailable(request: Request, exc: sqlalchemy.exc.OperationalError) -> Response:
-    log.error("database unavailable: %s", exc.orig if hasattr(exc, "orig") else exc)
+def handle_database_unavailable(
+    request: Request, exc: sqlalchemy.exc.OperationalError | sqlalchemy.exc.TimeoutError
+) -> Response:
+    """The database refused, hung past its deadline (app.db.Timeouts), or every pooled connection
+    stayed busy past the pool's timeout (TimeoutError): a 503 the client may retry."""
+    log.error("database unavailable: %s", getattr(exc, "orig", None) or exc)
+    return unavailable(request)
+
+
+def unavailable(request: Request) -> Response:
     return error_response(
         request,
         503,
         _("Le service est momentanément indisponible. Réessayez dans un instant."),
-        headers={"Retry-After": "5"},
+        headers={"Retry-After": str(RETRY_AFTER_UNAVAILABLE)},
+        identify=False,
     )
 
 
@@ -132,4 +145,5 @@ def exception_handlers() -> dict[Any, Handler]:
         RequestValidationError: handle_validation_error,
         StarletteHTTPException: handle_http_exception,
         sqlalchemy.exc.OperationalError: handle_database_unavailable,
+        sqlalchemy.exc.TimeoutError: handle_database_unavailable,
     }

@@ -11,7 +11,7 @@ from fastapi.staticfiles import StaticFiles
 
 from app import routing
 from app.config import Settings
-from app.db import is_sqlite, make_engine
+from app.db import Timeouts, is_sqlite, make_engine
 from app.gates import ConnectionGate, SQLiteWriteGate
 from app.handlers import exception_handlers
 from app.middleware import TribuneMiddleware
@@ -22,9 +22,12 @@ from app.services import comments
 from app.services.accounts import SessionPolicy, is_staff
 from app.services.cache import RenderCache
 from app.services.events import make_broker
+from app.services.health import HEALTH_TIMEOUT, HealthProbe
+from app.services.mail import MailConfig
 from app.services.ratelimit import Limit, Limits, make_limiter, parse_networks
 from app.services.rules import Rules
 from app.templating import make_environment
+from app.web import mail as mail_web
 from app.web import shared
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
@@ -38,16 +41,30 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         openapi_url="/api/v1/openapi.json",
         docs_url="/api/v1/docs" if settings.api_docs else None,
         redoc_url=None,
+        lifespan=mail_web.lifespan,  # the mail sender of this process
     )
     app.state.settings = settings
-    app.state.engine = make_engine(settings.effective_database_url)
+    app.state.mail = MailConfig.of(settings)
+    app.state.engine = make_engine(
+        settings.effective_database_url,
+        timeouts=Timeouts(
+            connect=settings.db_connect_timeout,
+            statement=settings.db_statement_timeout,
+            ping=settings.db_ping_timeout,
+            pool=settings.db_pool_timeout,
+            keepalive=settings.db_keepalive_seconds,
+        ),
+        synchronous=settings.sqlite_synchronous,
+    )
     app.state.inline_db = is_sqlite(settings.effective_database_url) and settings.inline_sqlite
+    app.state.health = HealthProbe(app.state.engine, timeout=HEALTH_TIMEOUT)
     app.state.secret_key = settings.effective_secret_key
     app.state.rules = Rules(
         trust_threshold=settings.trust_threshold,
         report_threshold=settings.report_threshold,
         page_size=settings.page_size,
         edit_window=timedelta(minutes=settings.edit_window_minutes),
+        require_verified_email=settings.require_verified_email,
     )
     app.state.session_policy = SessionPolicy(
         idle=timedelta(days=settings.session_idle_days),
@@ -56,6 +73,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.limiter = make_limiter(
         secret=settings.effective_secret_key,
         redis_url=settings.redis_url,
+        namespace=settings.redis_namespace,
         enabled=settings.rate_limits,
         limits=Limits(
             login_per_account=Limit("login-account", settings.login_failures_per_account, 15 * 60),
@@ -69,7 +87,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.trusted_proxies = parse_networks(settings.trusted_proxies)
     app.state.render_cache = RenderCache()
     app.state.metrics = Metrics()
-    app.state.broker = make_broker(settings.redis_url, settings.redis_namespace)
+    app.state.broker = make_broker(
+        settings.redis_url,
+        settings.redis_namespace,
+        backlog=settings.live_backlog,
+        queue=settings.live_queue,
+        heartbeat=settings.live_heartbeat_seconds,
+    )
     app.state.jinja = make_environment()
     app.state.jinja.globals.update(part=shared.part, is_staff=is_staff, own_body=comments.own_body, Role=Role)
     app.state.template_globals = _template_globals
@@ -79,14 +103,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     include_flat(app.router, api.router)
     include_flat(app.router, web.router)
     include_flat(app.router, observability.router)
+    include_flat(app.router, mail_web.public_router)  # one-click unsubscribe: no CSRF token (RFC 8058)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    routing.install(app.router)
+    index = routing.install(app.router)
     for exc_class, handler in exception_handlers().items():
         app.add_exception_handler(exc_class, handler)
-    app.add_middleware(ConnectionGate)
+    app.add_middleware(ConnectionGate, timeout=settings.queue_timeout)
     if is_sqlite(settings.effective_database_url):
-        app.add_middleware(SQLiteWriteGate)  # outside the connection gate: a queued writer holds no slot
-    app.add_middleware(TribuneMiddleware, https=settings.https, default_locale=settings.default_locale)
+        # Outside the connection gate: a queued writer holds no slot.
+        app.add_middleware(SQLiteWriteGate, timeout=settings.queue_timeout)
+    app.add_middleware(
+        TribuneMiddleware,
+        https=settings.https,
+        default_locale=settings.default_locale,
+        route_of=index.route_of,
+    )
     # Outermost: request ids, timing and counts cover every answer, 413s included.
     app.add_middleware(ObservabilityMiddleware, metrics=app.state.metrics)
     return app

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from html import escape
 from typing import Any
 
@@ -18,6 +19,27 @@ ANON_COOKIE = "tribune_anon"
 LOCALE_COOKIE = "tribune_lang"
 SESSION_COOKIE = "tribune_session"
 MAX_BODY_BYTES = 64 * 1024
+# What a route's form or JSON may weigh at most when it carries the longest text its fields accept,
+# in any script: up to 12 bytes a character (an emoji percent-encoded, or a JSON surrogate pair).
+COMMENT_BODY_BYTES = 10_000 * 12 + 8 * 1024  # a comment of 10,000 characters
+ARTICLE_BODY_BYTES = (200_000 + 2 * 2000 + 6 * 300) * 12 + 16 * 1024  # an article of 200,000 characters
+IMPORT_BODY_BYTES = 256 * 1024 + 16 * 1024  # a 256 KiB Markdown file, in its multipart envelope
+# Routes whose bodies may exceed MAX_BODY_BYTES, by (method, route template); the others keep it.
+BODY_LIMITS: dict[tuple[str, str], int] = {
+    ("POST", "/api/v1/articles/{slug}/comments"): COMMENT_BODY_BYTES,
+    ("PATCH", "/api/v1/comments/{comment_id}"): COMMENT_BODY_BYTES,
+    ("POST", "/articles/{slug}/comments"): COMMENT_BODY_BYTES,
+    ("POST", "/comments/{comment_id}/edit"): COMMENT_BODY_BYTES,
+    ("POST", "/comments/preview"): COMMENT_BODY_BYTES,
+    ("POST", "/api/v1/articles"): ARTICLE_BODY_BYTES,
+    ("PATCH", "/api/v1/articles/{slug}"): ARTICLE_BODY_BYTES,
+    ("POST", "/editor/articles"): ARTICLE_BODY_BYTES,
+    ("POST", "/editor/articles/{slug}"): ARTICLE_BODY_BYTES,
+    ("POST", "/editor/articles/{slug}/settings"): ARTICLE_BODY_BYTES,
+    ("POST", "/editor/preview"): ARTICLE_BODY_BYTES,
+    ("POST", "/editor/import"): IMPORT_BODY_BYTES,
+}
+RouteOf = Callable[[Scope], "tuple[str, str] | None"]
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; "
@@ -43,10 +65,24 @@ def _cookies(scope: Scope) -> dict[str, str]:
 
 
 class TribuneMiddleware:
-    def __init__(self, app: ASGIApp, *, https: bool = False, default_locale: str = "fr") -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        https: bool = False,
+        default_locale: str = "fr",
+        route_of: RouteOf | None = None,
+    ) -> None:
         self.app = app
         self.https = https
         self.default_locale = default_locale
+        # (method, route template) of the route a request will reach (routing.RouteIndex.route_of).
+        self.route_of = route_of
+
+    def body_limit(self, scope: Scope) -> int:
+        """The most bytes this request's body may have: its route's limit, else MAX_BODY_BYTES."""
+        found = self.route_of(scope) if self.route_of is not None else None
+        return BODY_LIMITS.get(found, MAX_BODY_BYTES) if found is not None else MAX_BODY_BYTES
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -75,24 +111,29 @@ class TribuneMiddleware:
             state["anon_id"] = new_anon
         signed_in = SESSION_COOKIE in jar
 
+        # The route is looked up only for a body that may exceed the common limit.
+        limit = MAX_BODY_BYTES
         length = headers.get(b"content-length")
         if length is not None:
             try:
-                too_big = int(length) > MAX_BODY_BYTES
+                declared = int(length)
             except ValueError:
-                too_big = False
-            if too_big:
-                await self._too_large(scope, send)
+                declared = 0
+            if declared > limit:
+                limit = self.body_limit(scope)
+            if declared > limit:
+                await self._too_large(scope, send, limit)
                 return
 
         received = 0
         if length is None and scope["method"] in ("POST", "PUT", "PATCH", "DELETE"):
             # A body sent without Content-Length (chunked) is read here, up to the limit, so that an
             # oversized one gets its 413 before the application starts parsing it.
+            limit = self.body_limit(scope)
             try:
-                _body, receive = await read_body(receive, limit=MAX_BODY_BYTES)
+                _body, receive = await read_body(receive, limit=limit)
             except PayloadTooLarge:
-                await self._too_large(scope, send)
+                await self._too_large(scope, send, limit)
                 return
 
         async def limited_receive() -> Message:
@@ -100,8 +141,8 @@ class TribuneMiddleware:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > MAX_BODY_BYTES:
-                    raise too_large()
+                if received > limit:
+                    raise too_large(limit)
             return message
 
         started = False
@@ -134,18 +175,19 @@ class TribuneMiddleware:
 
     async def _server_error(self, scope: Scope, send: Send) -> None:
         message = _("Erreur interne : l’équipe en est informée. Réessayez plus tard.")
-        await _answer(scope, send, 500, "internal_error", message, [(b"cache-control", b"no-store")])
+        await answer(scope, send, 500, "internal_error", message, [(b"cache-control", b"no-store")])
 
-    async def _too_large(self, scope: Scope, send: Send) -> None:
-        await _answer(scope, send, 413, "payload_too_large", str(too_large()), [(b"connection", b"close")])
-
-
-def too_large() -> PayloadTooLarge:
-    """The one refusal of a body over MAX_BODY_BYTES, wherever it is noticed."""
-    return PayloadTooLarge(_("Requête trop volumineuse (64 Kio au plus)."))
+    async def _too_large(self, scope: Scope, send: Send, limit: int) -> None:
+        message = str(too_large(limit))
+        await answer(scope, send, 413, "payload_too_large", message, [(b"connection", b"close")])
 
 
-async def _answer(
+def too_large(limit: int = MAX_BODY_BYTES) -> PayloadTooLarge:
+    """The one refusal of a body over its route's limit, wherever it is noticed."""
+    return PayloadTooLarge(_("Requête trop volumineuse ({size} Kio au plus).").format(size=limit // 1024))
+
+
+async def answer(
     scope: Scope, send: Send, status: int, kind: str, message: str, headers: list[tuple[bytes, bytes]]
 ) -> None:
     """An error answered here, before or around the application: JSON for the API, else a page."""
@@ -184,7 +226,7 @@ async def read_body(receive: Receive, *, limit: int | None = None) -> tuple[byte
         chunk = message.get("body", b"")
         size += len(chunk)
         if limit is not None and size > limit:
-            raise too_large()
+            raise too_large(limit)
         chunks.append(chunk)
         if not message.get("more_body", False):
             break

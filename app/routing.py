@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from fastapi.routing import APIRoute, APIRouter
 from starlette._utils import get_route_path
+from starlette.exceptions import HTTPException
 from starlette.routing import BaseRoute, Match, Mount, Route
 from starlette.types import Receive, Scope, Send
 
@@ -137,21 +138,33 @@ class RouteIndex:
             await self.fallback(scope, receive, send)
             return
         path = get_route_path(scope)
-        partial: tuple[BaseRoute, Scope] | None = None
+        allowed: set[str] = set()
         for _position, route in self.candidates(path):
             match, child_scope = route.matches(scope)
             if match is Match.FULL:
                 await self._handle(route, child_scope, scope, receive, send)
                 return
-            if match is Match.PARTIAL and partial is None:
-                partial = (route, child_scope)
-        if partial is not None:
-            await self._handle(*partial, scope, receive, send)  # the path matches, not the method: 405
-            return
+            if match is Match.PARTIAL:
+                allowed |= getattr(route, "methods", None) or set()
+        if allowed:
+            # The path matches, not the method: a 405 naming every method of the path, which may be
+            # served by several routes (GET and PATCH and DELETE /api/v1/comments/{id}); a route
+            # left to itself would name only its own.
+            raise HTTPException(405, headers={"Allow": ", ".join(sorted(allowed))})
         if self._redirects(scope, path) or getattr(self.router, "_low_priority_routes", None):
             await self.fallback(scope, receive, send)  # the router's walk finds the redirect
             return
         await self.router.default(scope, receive, send)  # nothing matches: the 404
+
+    def route_of(self, scope: Scope) -> tuple[str, str] | None:
+        """(method, route template) of the route that will answer this request, if one matches it
+        fully: what the size limit of its body depends on (middleware.BODY_LIMITS)."""
+        if scope["type"] != "http":
+            return None
+        for _position, route in self.candidates(get_route_path(scope)):
+            if isinstance(route, Route) and route.matches(scope)[0] is Match.FULL:
+                return scope["method"], route.path
+        return None
 
     def _redirects(self, scope: Scope, path: str) -> bool:
         """Would the router answer with a redirect to the path with (or without) a trailing slash?"""

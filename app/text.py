@@ -5,8 +5,13 @@ from __future__ import annotations
 import re
 import unicodedata
 
-# NUL, other C0 controls but tab and newline, and the bidirectional overrides that can disguise text.
-_STRIP = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]")
+# NUL, other C0 controls but tab and newline, and the bidirectional overrides that can disguise text
+# (as regular-expression escapes, which the OpenAPI document's patterns reuse).
+STRIPPED = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c"
+_STRIP = re.compile(f"[{STRIPPED}]")
+# What str.strip() removes (str.isspace), spelt out: the OpenAPI document's patterns are read by clients
+# with other ideas of \s (JavaScript's leaves out U+0085 and U+001C to U+001F, and adds U+FEFF).
+SPACES = r"\t\n\x0b\x0c\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
 
 
 def clean_text(text: str) -> str:
@@ -36,3 +41,22 @@ def parse_id(text: str | None, refusal: Exception) -> int:
     if value is None:
         raise refusal
     return value
+
+
+def _digits_up_to(limit: int) -> str:
+    """A regular expression for the strings of at most len(str(limit)) ASCII digits whose value is at
+    most `limit` (leading zeros allowed): what parse_number accepts, for the OpenAPI document."""
+    top = str(limit)
+    width = len(top)
+    parts = [f"[0-9]{{1,{width - 1}}}"] if width > 1 else []
+    for i, digit in enumerate(top):
+        if digit != "0":
+            rest = width - i - 1
+            below = "0" if digit == "1" else f"[0-{int(digit) - 1}]"
+            parts.append(top[:i] + below + (f"[0-9]{{{rest}}}" if rest else ""))
+    parts.append(top)
+    return "^(" + "|".join(parts) + ")$"
+
+
+# The text of an id or a numeric cursor that parse_number accepts.
+ID_PATTERN = _digits_up_to(MAX_ID)

@@ -159,6 +159,8 @@ def insert_users(conn: sa.Connection, count: int, *, prefix: str = "lecteur") ->
             "password_hash": PASSWORD_HASH,
             "role": Role.reader,
             "created_at": now,
+            # Readers who confirmed their address: their reactions are published, not held.
+            "email_verified_at": now,
         }
         for i in range(count)
     ]

@@ -37,6 +37,9 @@ def make_user(session: Session, **overrides: Any) -> User:
         # Trusted by default (one approved comment) so posts publish at once; tests of
         # pre-moderation create newcomers with approved_count=0.
         approved_count=overrides.pop("approved_count", 1),
+        # Verified address by default (issue 16: unverified authors are held); tests of verification
+        # pass email_verified_at=None.
+        email_verified_at=overrides.pop("email_verified_at", utcnow()),
         **overrides,
     )
     session.add(user)

@@ -5,10 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlmodel import Session, select
 from typer.testing import CliRunner
 
-from app.cli import cli
+from app.cli import alembic_config, cli
 from app.db import make_engine
 from app.models import Article, Role, User
 from app.services.articles import DEFAULT_ARTICLE
@@ -79,5 +82,44 @@ def test_create_user_refuses_passwords_that_differ(instance: str) -> None:
 
 def test_downgrade_to_base_removes_the_schema(instance: str) -> None:
     assert runner.invoke(cli, ["db", "upgrade"]).exit_code == 0
-    assert runner.invoke(cli, ["db", "downgrade", "base"]).exit_code == 0
+    assert runner.invoke(cli, ["db", "downgrade", "base", "--yes"]).exit_code == 0
+    assert _tables(instance) == {"alembic_version"}
     assert runner.invoke(cli, ["db", "upgrade"]).exit_code == 0
+
+
+def _tables(url: str) -> set[str]:
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        found = set(sa.inspect(conn).get_table_names())
+    engine.dispose()
+    return found
+
+
+def _revision(url: str) -> str | None:
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        found = MigrationContext.configure(conn).get_current_revision()
+    engine.dispose()
+    return found
+
+
+def test_downgrade_minus_one_steps_back_one_migration(instance: str) -> None:
+    assert runner.invoke(cli, ["db", "upgrade"]).exit_code == 0
+    head = _revision(instance)
+    assert head is not None
+    result = runner.invoke(cli, ["db", "downgrade", "-1"])
+    assert result.exit_code == 0, result.output
+    before_head = ScriptDirectory.from_config(alembic_config(instance)).get_revision(head)
+    assert before_head is not None
+    assert _revision(instance) == before_head.down_revision
+
+
+def test_downgrade_to_base_asks_first_and_keeps_everything_on_no(instance: str) -> None:
+    assert runner.invoke(cli, ["db", "upgrade"]).exit_code == 0
+    refused = runner.invoke(cli, ["db", "downgrade", "base"], input="n\n")
+    assert refused.exit_code != 0
+    assert "Drop every table" in refused.output
+    assert "app_user" in _tables(instance)
+    accepted = runner.invoke(cli, ["db", "downgrade", "base"], input="y\n")
+    assert accepted.exit_code == 0, accepted.output
+    assert _tables(instance) == {"alembic_version"}

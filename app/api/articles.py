@@ -6,7 +6,7 @@ from typing import Annotated
 import orjson
 from fastapi import APIRouter, Query, Request, Response
 
-from app.api.common import json_response
+from app.api.common import CommentCursor, IdCursor, SortQuery, json_response
 from app.api.schemas import (
     ArticleOut,
     ArticlePage,
@@ -35,6 +35,7 @@ from app.models.schemas import CommentCreate, StanceRequest
 from app.services import articles, comments, editorial
 from app.services.accounts import Identity
 from app.services.cache import article_state, comments_key, get_cache, thread_key
+from app.services.comments import Sort
 from app.services.sql import UnitOfWork
 from app.text import parse_id
 
@@ -47,7 +48,7 @@ Limit = Annotated[int, Query(ge=1, le=100)]
 def list_articles(
     session: SessionDep,
     viewer: Viewer,
-    cursor: Annotated[str | None, Query(max_length=20)] = None,
+    cursor: IdCursor = None,
     limit: Limit = 20,
 ) -> Response:
     """Published articles, newest first."""
@@ -87,8 +88,8 @@ async def list_comments(
     viewer: Viewer,
     rules: RulesDep,
     slug: str,
-    sort: Annotated[str | None, Query(max_length=20)] = None,
-    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    sort: SortQuery = Sort.best.value,
+    cursor: CommentCursor = None,
     limit: Limit = 20,
 ) -> Response:
     """Top-level reactions, a page at a time, each with its first replies."""
@@ -152,7 +153,7 @@ async def get_thread(
     work: WorkDep,
     viewer: Viewer,
     slug: str,
-    sort: Annotated[str | None, Query(max_length=20)] = None,
+    sort: SortQuery = Sort.best.value,
 ) -> Response:
     """The whole visible debate in one response, every branch nested to its full depth."""
     order = comments.parse_sort(sort)

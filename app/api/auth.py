@@ -18,14 +18,16 @@ from app.deps import (
 )
 from app.models.schemas import LoginRequest, UserCreate
 from app.services import accounts
+from app.services.mail import flows
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 
 
 @router.post("/register", status_code=201, response_model=UserOut)
-def register(session: SessionDep, data: UserCreate) -> Response:
+def register(request: Request, session: SessionDep, data: UserCreate) -> Response:
     """Create a reader account."""
     user = accounts.register(session, data=data)
+    flows.send_verification(session, request.app.state.mail, user=user)
     return json_response(user_out(user), 201)
 
 

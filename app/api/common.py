@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 import orjson
+from fastapi import Query
 from fastapi.responses import Response
 from pydantic import BaseModel
+
+from app.services.comments import Sort
+from app.text import ID_PATTERN
 
 
 def json_response(payload: Any, status_code: int = 200) -> Response:
@@ -37,3 +41,18 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
         429: "Too many requests (see Retry-After)",
     }.items()
 }
+
+
+# Query parameters that the services parse themselves, with their own messages (a 400 for a cursor
+# that is not one, a 422 for an unknown sort): the OpenAPI document still states what they accept.
+IdCursor = Annotated[str | None, Query(max_length=20, json_schema_extra={"pattern": ID_PATTERN})]
+# The moderation queues and log take an empty cursor for the first page.
+ModerationCursor = Annotated[
+    str | None, Query(max_length=20, json_schema_extra={"pattern": ID_PATTERN.replace("^(", "^(|", 1)})
+]
+SORTS = [*(s.value for s in Sort), ""]  # empty: the default
+SortQuery = Annotated[str, Query(max_length=20, json_schema_extra={"enum": SORTS})]
+# Opaque: base64url (no padding) of the last item's sort key, as next_cursor gave it.
+CommentCursor = Annotated[
+    str | None, Query(max_length=200, json_schema_extra={"pattern": "^[A-Za-z0-9_-]*$"})
+]

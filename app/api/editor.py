@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Response
 from pydantic import BaseModel, ConfigDict, Field
+from pydantic.config import JsonDict
 
 from app.api.common import json_response
 from app.api.schemas import ArticleOut, CommentOut, UserOut, article_out, comment_out, user_out
@@ -14,6 +15,8 @@ from app.errors import NotFound
 from app.i18n import _
 from app.models import Role, User
 from app.services import accounts, articles, comments, editorial
+from app.services.articles import SLUG_RE
+from app.text import SPACES
 
 router = APIRouter(tags=["editor"], dependencies=[Depends(require_role(Role.editor))])
 admin_router = APIRouter(prefix="/admin", tags=["admin"], dependencies=[Depends(require_role(Role.admin))])
@@ -64,11 +67,19 @@ class ArticlePatch(BaseModel):
         )
 
 
+# What the service checks (editorial._validate), stated in the OpenAPI document.
+NOT_BLANK: JsonDict = {"minLength": 1, "pattern": f"[^{SPACES}]"}
+
+
 class ArticleCreate(ArticlePatch):
-    slug: str = Field(max_length=120)  # type: ignore[assignment]
-    title: str = Field(max_length=300)  # type: ignore[assignment]
-    body: str = Field(max_length=200_000)  # type: ignore[assignment]
-    question: str = Field(max_length=300)  # type: ignore[assignment]
+    slug: str = Field(max_length=120, json_schema_extra={"pattern": SLUG_RE.pattern})
+    title: str = Field(max_length=300, json_schema_extra=NOT_BLANK)
+    body: str = Field(max_length=200_000, json_schema_extra=NOT_BLANK)
+    question: str = Field(max_length=300, json_schema_extra=NOT_BLANK)
+    # Left out, these are what a new article gets: open to comments, no pre-moderation, a draft.
+    comments_open: bool | None = Field(default=None, json_schema_extra={"default": True})
+    premoderation: bool | None = Field(default=None, json_schema_extra={"default": False})
+    published: bool | None = Field(default=None, json_schema_extra={"default": False})
 
 
 class RoleIn(BaseModel):

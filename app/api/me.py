@@ -23,6 +23,7 @@ class EraseRequest(Strict):
 class ExportOut(Strict):
     exported_at: str
     profile: dict[str, Any]
+    mail: list[dict[str, Any]]  # messages sent (or to send) to you: issue 16
     sessions: list[dict[str, Any]]
     comments: list[dict[str, Any]]
     votes: list[dict[str, Any]]

@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.api.common import json_response
+from app.api.common import ModerationCursor, json_response
 from app.api.schemas import comment_out, iso, user_out
 from app.deps import CommentDep, SessionDep, require_role
 from app.errors import NotFound
@@ -69,7 +69,7 @@ def list_queue(
     session: SessionDep,
     moderator: Moderator,
     queue: str,
-    cursor: Annotated[str | None, Query(max_length=20)] = None,
+    cursor: ModerationCursor = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> Response:
     """One page of a queue: comments with their reports."""
@@ -116,7 +116,7 @@ def sanction(session: SessionDep, moderator: Moderator, username: str, data: San
 @router.get("/log")
 def log(
     session: SessionDep,
-    cursor: Annotated[str | None, Query(max_length=20)] = None,
+    cursor: ModerationCursor = None,
     actor: Annotated[str | None, Query(max_length=60)] = None,
     action: Annotated[str | None, Query(max_length=32)] = None,
 ) -> Response:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
 from app.api.common import json_response
 from app.api.schemas import iso
@@ -13,7 +13,7 @@ from app.deps import CurrentUser, SessionDep
 from app.errors import BadRequest
 from app.i18n import _
 from app.services import notifications
-from app.text import parse_id
+from app.text import ID_PATTERN, parse_id
 
 router = APIRouter(prefix="/me", tags=["me"])
 
@@ -36,14 +36,14 @@ class NotificationPage(BaseModel):
 
 class ReadIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    ids: list[int] | None = Field(default=None, max_length=100)
+    ids: list[StrictInt] | None = Field(default=None, max_length=100)
 
 
 @router.get("/notifications", response_model=NotificationPage)
 def list_notifications(
     session: SessionDep,
     user: CurrentUser,
-    cursor: Annotated[str | None, Query(max_length=12)] = None,
+    cursor: Annotated[str | None, Query(max_length=12, json_schema_extra={"pattern": ID_PATTERN})] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> Response:
     """Your notifications, newest first, with the unread count."""

@@ -21,6 +21,7 @@ from app.models.base import (  # noqa: E402
     utcnow,
 )
 from app.models.comment import Comment, CommentReport, CommentRevision, CommentVote  # noqa: E402
+from app.models.mail import MailPreference, MailStatus, OutboxMessage  # noqa: E402
 from app.models.moderation import ModerationAction, Notification, WordRule  # noqa: E402
 from app.models.user import AuthSession, User  # noqa: E402
 
@@ -28,8 +29,11 @@ __all__ = [
     "Article",
     "AuthSession",
     "Comment",
+    "MailPreference",
+    "MailStatus",
     "ModerationAction",
     "Notification",
+    "OutboxMessage",
     "CommentReport",
     "CommentRevision",
     "CommentStatus",

@@ -36,7 +36,15 @@ class ModerationAction(SQLModel, table=True):
 
 class Notification(SQLModel, table=True):
     __tablename__ = "notification"
-    __table_args__ = (sa.Index("ix_notification_user", "user_id", "read_at", "id"),)
+    __table_args__ = (
+        sa.Index("ix_notification_user", "user_id", "read_at", "id"),
+        sa.Index(
+            "ix_notification_unmailed",
+            "id",
+            postgresql_where=sa.text("mail_state IS NULL"),
+            sqlite_where=sa.text("mail_state IS NULL"),
+        ),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     user_id: int = Field(
@@ -58,6 +66,9 @@ class Notification(SQLModel, table=True):
     message: str | None = Field(default=None, sa_column=sa.Column(sa.String(1000), nullable=True))
     created_at: datetime = Field(default_factory=utcnow, sa_column=ts(nullable=False))
     read_at: datetime | None = Field(default=None, sa_column=ts(nullable=True))
+    # Mail (issue 16): NULL until the sender has looked at it (the notification row is the outbox of
+    # its e-mail); then queued, daily (waiting for the digest), digested or skipped.
+    mail_state: str | None = Field(default=None, sa_column=sa.Column(sa.String(8), nullable=True))
 
 
 class WordRule(SQLModel, table=True):

@@ -6,6 +6,7 @@ import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
 from app.models.base import Role, UserStatus, enum_type, ts, utcnow
+from app.models.mail import MailPreference
 
 
 class User(SQLModel, table=True):
@@ -37,6 +38,48 @@ class User(SQLModel, table=True):
     )
     locale: str | None = Field(default=None, sa_column=sa.Column(sa.String(8), nullable=True))
     created_at: datetime = Field(default_factory=utcnow, sa_column=ts(nullable=False))
+    # Mail (issue 16): the address is proven by the link sent to it; until then reactions are held.
+    email_verified_at: datetime | None = Field(default=None, sa_column=ts(nullable=True))
+    # Per kind of notification: immediate, daily (digest) or never.
+    mail_reply: MailPreference = Field(
+        default=MailPreference.daily,
+        sa_column=sa.Column(
+            enum_type(MailPreference, "user_mail_reply"),
+            nullable=False,
+            server_default=MailPreference.daily.value,
+        ),
+    )
+    mail_featured: MailPreference = Field(
+        default=MailPreference.immediate,
+        sa_column=sa.Column(
+            enum_type(MailPreference, "user_mail_featured"),
+            nullable=False,
+            server_default=MailPreference.immediate.value,
+        ),
+    )
+    mail_decision: MailPreference = Field(
+        default=MailPreference.immediate,
+        sa_column=sa.Column(
+            enum_type(MailPreference, "user_mail_decision"),
+            nullable=False,
+            server_default=MailPreference.immediate.value,
+        ),
+    )
+    # Staff: the daily digest of the moderation queues (immediate counts as daily).
+    mail_queues: MailPreference = Field(
+        default=MailPreference.daily,
+        sa_column=sa.Column(
+            enum_type(MailPreference, "user_mail_queues"),
+            nullable=False,
+            server_default=MailPreference.daily.value,
+        ),
+    )
+    # When the last daily digest went out (or the account was created): the next is due a day later.
+    mail_digest_at: datetime | None = Field(default=None, sa_column=ts(nullable=True))
+
+    @property
+    def email_verified(self) -> bool:
+        return self.email_verified_at is not None
 
 
 class AuthSession(SQLModel, table=True):

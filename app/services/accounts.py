@@ -85,6 +85,8 @@ class Principal(Protocol):
     @property
     def approved_count(self) -> int: ...
     @property
+    def email_verified(self) -> bool: ...
+    @property
     def created_at(self) -> datetime: ...
 
 
@@ -177,6 +179,8 @@ class Identity:
     created_at: datetime
     session_id: str
     needs_touch: bool = False
+    # Mail (issue 16): until the address is verified, reactions wait for a moderator.
+    email_verified: bool = True
 
     @classmethod
     def of(cls, user: User, *, session_id: str) -> Identity:
@@ -194,6 +198,7 @@ class Identity:
             locale=user.locale,
             created_at=user.created_at,
             session_id=session_id,
+            email_verified=user.email_verified,
         )
 
 
@@ -222,6 +227,7 @@ _ACTOR = Prepared(
         USER.c.approved_count,
         USER.c.locale,
         USER.c.created_at.label("user_created_at"),
+        USER.c.email_verified_at,
     )
     .join(USER, USER.c.id == AUTH.c.user_id)
     .where(AUTH.c.id == sa.bindparam("digest"))
@@ -250,6 +256,7 @@ def resolve_identity(
         created_at=row.user_created_at,
         session_id=row.session_id,
         needs_touch=now - row.last_seen_at > policy.touch_every,
+        email_verified=row.email_verified_at is not None,
     )
 
 

@@ -12,7 +12,8 @@ from app.services import events
 from app.services.accounts import Principal
 from app.services.sql import Db, Prepared
 
-KINDS = ("reply", "featured", "approved", "rejected")
+# suspended and lifted: decisions about the account (mail, issue 16); a ban tells nobody.
+KINDS = ("reply", "featured", "approved", "rejected", "suspended", "lifted")
 
 
 _INSERT = Prepared(

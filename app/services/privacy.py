@@ -21,6 +21,7 @@ from app.models import (
     CommentVote,
     ModerationAction,
     Notification,
+    OutboxMessage,
     Stance,
     StanceVote,
     User,
@@ -87,7 +88,29 @@ def export_data(session: Session, *, user: User, now: datetime | None = None) ->
             "approved_count": user.approved_count,
             "rejected_count": user.rejected_count,
             "created_at": _iso(user.created_at),
+            # Mail (issue 16)
+            "email_verified_at": _iso(user.email_verified_at),
+            "mail_preferences": {
+                "reply": _value(user.mail_reply),
+                "featured": _value(user.mail_featured),
+                "decision": _value(user.mail_decision),
+                "queues": _value(user.mail_queues),
+            },
+            "mail_digest_at": _iso(user.mail_digest_at),
         },
+        "mail": [
+            {
+                "kind": m.kind,
+                "to": m.recipient,
+                "subject": m.subject,
+                "status": _value(m.status),
+                "created_at": _iso(m.created_at),
+                "sent_at": _iso(m.sent_at),
+            }
+            for m in session.exec(
+                select(OutboxMessage).where(OutboxMessage.user_id == user.id).order_by(col(OutboxMessage.id))
+            )
+        ],
         "sessions": [
             {
                 "created_at": _iso(s.created_at),
@@ -272,6 +295,8 @@ def erase_account(
     if not valid:
         raise PermissionDenied(_("Mot de passe incorrect : le compte n’a pas été supprimé."))
     end_all_sessions(session, user=user)
+    # Mail to or about the account goes with it, sent or not (it holds the address and the text).
+    session.execute(sa.delete(OutboxMessage).where(col(OutboxMessage.user_id) == user.id))
     _withdraw_votes(session, user)
     _withdraw_stances(session, user)
     _withdraw_reports(session, user)

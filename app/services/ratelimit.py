@@ -263,12 +263,29 @@ class Limiter:
                 retry_after=left,
             )
 
+    def hit_limit(self, limit: Limit, *parts: object) -> None:
+        """Count one request against `limit` for these parts (mail: password resets); refuse past it."""
+        if not self.enabled:
+            return
+        count, left = self._incr(self.key(limit.name, *parts), limit.window)
+        if count > limit.count:
+            raise TooManyRequests(
+                _("Trop de demandes. {wait}").format(wait=_wait_message(left)), retry_after=left
+            )
+
 
 def make_limiter(
-    *, secret: str, redis_url: str | None, enabled: bool, limits: Limits | None = None
+    *,
+    secret: str,
+    redis_url: str | None,
+    enabled: bool,
+    limits: Limits | None = None,
+    namespace: str = "tribune",
 ) -> Limiter:
+    """The site's limiter; its keys start with `namespace` (TRIBUNE_REDIS_NAMESPACE), as every other
+    Redis key of the site does, so that sites (or test runs) sharing one Redis never count together."""
     backend: Backend = RedisBackend.from_url(redis_url) if redis_url else MemoryBackend()
-    return Limiter(backend, secret=secret, limits=limits, enabled=enabled)
+    return Limiter(backend, secret=secret, limits=limits, enabled=enabled, prefix=f"{namespace}:rl")
 
 
 # Client address ---------------------------------------------------------------------------------

