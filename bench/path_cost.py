@@ -110,14 +110,23 @@ def main() -> int:
     def text() -> str:
         return f"{rng.choice(bodies)} (n° {next(counter)}-{rng.random()})"
 
+    def where() -> dict[str, str]:
+        """As the bench posts: three reactions in ten (with a stance), the others replies."""
+        if rng.random() < 0.3:
+            return {"stance": rng.choice(("for", "against", "nuanced"))}
+        return {"parent_id": str(rng.choice(data.reply_parents))}
+
     def api_post() -> Request:
         cred = rng.choice(data.creds[1:])
-        payload = json.dumps({"body": text(), "parent_id": rng.choice(data.reply_parents)})
+        fields: dict[str, object] = {"body": text(), **where()}
+        if "parent_id" in fields:
+            fields["parent_id"] = int(str(fields["parent_id"]))
+        payload = json.dumps(fields)
         return "POST", f"/api/v1/articles/{small.slug}/comments", auth(cred, False), payload.encode()
 
     def form_post() -> Request:
         cred = rng.choice(data.creds[1:])
-        fields = {"body": text(), "parent_id": str(rng.choice(data.reply_parents)), "csrf_token": cred.csrf}
+        fields = {"body": text(), **where(), "csrf_token": cred.csrf}
         headers = [*auth(cred, True), (b"hx-request", b"true")]
         return "POST", f"/articles/{small.slug}/comments", headers, urlencode(fields).encode()
 

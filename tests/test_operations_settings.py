@@ -66,21 +66,21 @@ def _synchronous(settings: Settings) -> int:
     return value
 
 
-def test_sqlite_syncs_every_commit_by_default(tmp_path: Path) -> None:
+def test_sqlite_syncs_at_checkpoints_by_default(tmp_path: Path) -> None:
     settings = Settings(
-        database_url=f"sqlite:///{tmp_path / 'full.db'}", secret_key="s", instance_path=tmp_path
-    )
-    assert _synchronous(settings) == 2  # FULL
-
-
-def test_sqlite_durability_can_be_normal(tmp_path: Path) -> None:
-    settings = Settings(
-        database_url=f"sqlite:///{tmp_path / 'normal.db'}",
-        secret_key="s",
-        instance_path=tmp_path,
-        sqlite_synchronous="NORMAL",
+        database_url=f"sqlite:///{tmp_path / 'normal.db'}", secret_key="s", instance_path=tmp_path
     )
     assert _synchronous(settings) == 1  # NORMAL
+
+
+def test_sqlite_can_sync_every_commit(tmp_path: Path) -> None:
+    settings = Settings(
+        database_url=f"sqlite:///{tmp_path / 'full.db'}",
+        secret_key="s",
+        instance_path=tmp_path,
+        sqlite_synchronous="FULL",
+    )
+    assert _synchronous(settings) == 2  # FULL
 
 
 def test_the_commands_engines_sync_every_commit_too(tmp_path: Path) -> None:
