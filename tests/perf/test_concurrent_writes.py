@@ -52,6 +52,12 @@ def _send_from_a_thread(base: str, jobs: list[tuple[Reader, str, str, dict[str, 
     return out[0]
 
 
+# Every request must be answered, however slow the machine: no abuse limits, and no load shedding
+# (a 503 after the bounded wait is right for a site, wrong here; tests/perf/test_load_shedding.py
+# proves it).
+EXACT = {"TRIBUNE_RATE_LIMITS": "false", "TRIBUNE_QUEUE_TIMEOUT": "120"}
+
+
 @pytest.mark.parametrize("door", ["api", "htmx"])
 def test_2000_concurrent_votes_from_200_readers_give_exact_tallies(tmp_path: Path, door: str) -> None:
     """Through the JSON API and through the page's vote buttons (htmx), the one path of both."""
@@ -70,7 +76,7 @@ def test_2000_concurrent_votes_from_200_readers_give_exact_tallies(tmp_path: Pat
                 else:
                     direction = "up" if value == 1 else "down"
                     jobs.append((reader, "POST", f"/comments/{cid}/vote", {"direction": direction}))
-        with live_server(url, tmp_path, TRIBUNE_RATE_LIMITS="false") as base:
+        with live_server(url, tmp_path, **EXACT) as base:
             statuses = _send_from_a_thread(base, jobs)
         assert statuses.count(200) == 2000, sorted(set(statuses))
         with engine.connect() as conn:
@@ -102,7 +108,7 @@ def test_1000_concurrent_posts_are_all_kept_and_counted(tmp_path: Path) -> None:
             else:
                 body["stance"] = "against"
             jobs.append((reader, "POST", f"/api/v1/articles/{slug}/comments", body))
-        with live_server(url, tmp_path, TRIBUNE_RATE_LIMITS="false") as base:
+        with live_server(url, tmp_path, **EXACT) as base:
             statuses = _send_from_a_thread(base, jobs)
         assert set(statuses) <= {201, 202}, sorted(set(statuses))
         published = statuses.count(201)
