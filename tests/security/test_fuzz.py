@@ -34,10 +34,13 @@ FUZZ = settings(
 )
 
 
-# Built at import so that schemathesis can read the OpenAPI document while pytest collects; the engine
-# connects lazily, and the database is migrated and seeded by the fixture below before any request.
+# Built at import so that schemathesis can read the OpenAPI document while pytest collects. The database
+# is migrated first: reading the document runs the app's lifespan, whose mail sender must find its tables
+# (a traceback logged from that thread while hypothesis parses source in this one trips CPython 3.11.7's
+# thread-unsafe AST depth check, gh-106905). The fixture below seeds it before any request.
 FOLDER = Path(tempfile.mkdtemp(prefix="tribune-fuzz-"))
 DATABASE_URL = f"sqlite:///{FOLDER / 'fuzz.db'}"
+command.upgrade(alembic_config(DATABASE_URL), "head")
 APP = create_app(
     Settings(database_url=DATABASE_URL, secret_key="fuzz-secret", instance_path=FOLDER, rate_limits=False)
 )
@@ -46,7 +49,6 @@ APP = create_app(
 @pytest.fixture(scope="module")
 def fuzz_app() -> Iterator[FastAPI]:
     """Its own SQLite database (requests run in other threads), seeded with one of everything."""
-    command.upgrade(alembic_config(DATABASE_URL), "head")
     with Session(APP.state.engine) as session:
         article = make_article(session, slug="fuzz")
         top = make_comment(session, article=article)

@@ -31,6 +31,7 @@ class MailSender:
         self._task: asyncio.Task[None] | None = None
         self._next_digest_check = 0.0
         self._inflight: asyncio.Future[int] | None = None
+        self._failing = False  # an outage is logged in full once, then a line per round until it ends
 
     def work(self) -> int:
         """One round: dispatch new notifications, queue due digests, deliver due messages. Returns how
@@ -54,8 +55,16 @@ class MailSender:
             await asyncio.shield(self._inflight)
         except asyncio.CancelledError:
             raise
-        except Exception:  # noqa: BLE001 - a database or mail outage: the next round tries again
-            log.exception("mail sender round failed")
+        except Exception as error:  # noqa: BLE001 - a database or mail outage: the next round tries again
+            if self._failing:
+                log.warning("mail sender round failed again: %s", str(error).splitlines()[0])
+            else:
+                log.exception("mail sender round failed")
+            self._failing = True
+        else:
+            if self._failing:
+                log.info("mail sender rounds succeed again")
+            self._failing = False
 
     async def _run(self) -> None:
         while True:
