@@ -7,6 +7,7 @@ exposition text is built only when /metrics is scraped. Metrics are per process:
 
 from __future__ import annotations
 
+import gc
 import hmac
 import ipaddress
 import logging
@@ -42,6 +43,66 @@ COMMENT_ROUTES = frozenset(
 VOTE_ROUTES = frozenset(
     {("PUT", "/api/v1/comments/{comment_id}/vote"), ("POST", "/comments/{comment_id}/vote")}
 )
+
+
+class GcPauses:
+    """How long the cyclic garbage collector stopped this process, by generation (gc.callbacks: a
+    clock read at the start and the end of each collection). Installed by serving processes only."""
+
+    def __init__(self) -> None:
+        self.collections = [0, 0, 0]
+        self.seconds = [0.0, 0.0, 0.0]
+        self.longest = [0.0, 0.0, 0.0]
+        self._started = 0.0
+        self.installed = False
+
+    def __call__(self, phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            self._started = time.perf_counter()
+            return
+        generation = info["generation"]
+        pause = time.perf_counter() - self._started
+        self.collections[generation] += 1
+        self.seconds[generation] += pause
+        if pause > self.longest[generation]:
+            self.longest[generation] = pause
+
+    def install(self) -> None:
+        if not self.installed:
+            gc.callbacks.append(self)
+            self.installed = True
+
+    def exposition(self, pid: int) -> list[str]:
+        if not self.installed:
+            return []
+        out = [
+            "# HELP tribune_gc_collections_total Cyclic garbage collections, by generation.",
+            "# TYPE tribune_gc_collections_total counter",
+        ]
+        out += [
+            f'tribune_gc_collections_total{{generation="{g}",pid="{pid}"}} {n}'
+            for g, n in enumerate(self.collections)
+        ]
+        out += [
+            "# HELP tribune_gc_pause_seconds_total Time the collector stopped the process, by generation.",
+            "# TYPE tribune_gc_pause_seconds_total counter",
+        ]
+        out += [
+            f'tribune_gc_pause_seconds_total{{generation="{g}",pid="{pid}"}} {s:.6f}'
+            for g, s in enumerate(self.seconds)
+        ]
+        out += [
+            "# HELP tribune_gc_pause_longest_seconds The longest single collection, by generation.",
+            "# TYPE tribune_gc_pause_longest_seconds gauge",
+        ]
+        out += [
+            f'tribune_gc_pause_longest_seconds{{generation="{g}",pid="{pid}"}} {s:.6f}'
+            for g, s in enumerate(self.longest)
+        ]
+        return out
+
+
+GC_PAUSES = GcPauses()
 
 
 class Metrics:
@@ -111,6 +172,7 @@ class Metrics:
                 f'tribune_render_cache_requests_total{{result="hit",pid="{pid}"}} {cache.hits}',
                 f'tribune_render_cache_requests_total{{result="miss",pid="{pid}"}} {cache.misses}',
             ]
+        out += GC_PAUSES.exposition(pid)
         rss = resident_bytes()
         if rss:
             out += [

@@ -349,6 +349,7 @@ def measure(mode: str, worker: Server, poster: Server, args: argparse.Namespace)
         if proc.is_alive():
             proc.kill()
     rss_after = worker.rss_mb()
+    gc_pauses = collector_pauses(worker.base)
     delays = [(at - posted[key]) * 1000 for key, times in arrivals.items() if key in posted for at in times]
     rounds = [
         f"p50 {statistics.median(d):.0f} / p99 {percentile(d, 0.99):.0f} ms"
@@ -372,8 +373,25 @@ def measure(mode: str, worker: Server, poster: Server, args: argparse.Namespace)
         "per_round": rounds,
         "worker_peak_rss_mb": round(peak, 1),
         "worker_rss_after_mb": round(rss_after, 1),
+        "worker_gc": gc_pauses,
         "error_lines": len(errors),
         "first_errors": errors[:5],
+    }
+
+
+def collector_pauses(base: str) -> dict[str, str]:
+    """The worker's own account of its garbage collector (/metrics): collections, time stopped, the
+    longest stop, per generation."""
+    text = httpx.get(f"{base}/metrics", timeout=30).text
+    found: dict[str, dict[str, float]] = {}
+    for line in text.splitlines():
+        match = re.match(r'tribune_gc_(\w+)\{generation="(\d)".*\} (\S+)$', line)
+        if match:
+            found.setdefault(match[2], {})[match[1]] = float(match[3])
+    return {
+        f"gen{g}": f"{int(v.get('collections_total', 0))} collections, "
+        f"{v.get('pause_seconds_total', 0):.2f} s, longest {v.get('pause_longest_seconds', 0) * 1000:.0f} ms"
+        for g, v in sorted(found.items())
     }
 
 

@@ -190,7 +190,11 @@ def main() -> int:
 
         profiler = cProfile.Profile()
         profiler.runcall(asyncio.run, measure())
-        pstats.Stats(profiler).sort_stats(os.environ.get("PROFILE_SORT", "cumulative")).print_stats(60)
+        stats = pstats.Stats(profiler).sort_stats(os.environ.get("PROFILE_SORT", "cumulative"))
+        if os.environ.get("PROFILE_CALLERS"):  # who calls the functions matching this pattern
+            stats.print_callers(os.environ["PROFILE_CALLERS"])
+        else:
+            stats.print_stats(60)
     elif "--sql" in sys.argv:
         asyncio.run(show_sql())
     else:

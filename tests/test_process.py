@@ -38,3 +38,19 @@ def test_the_asgi_entry_point_tunes_its_process(tmp_path: Path) -> None:
     code = "import logging, app.asgi; print(logging._srcfile is None, logging.logThreads)"
     env = {"TRIBUNE_DATABASE_URL": "sqlite://", "TRIBUNE_INSTANCE_PATH": str(tmp_path)}
     assert run(code, **env) == "True False"
+
+
+def test_the_asgi_entry_point_freezes_its_startup_heap_and_times_the_collector(tmp_path: Path) -> None:
+    """A full collection no longer walks the objects the app was built from, and /metrics tells how long
+    the collector stopped the worker."""
+    code = (
+        "import gc, app.asgi\n"
+        "from app.observability import GC_PAUSES\n"
+        "frozen = gc.get_freeze_count()\n"
+        "gc.collect()\n"
+        "text = app.asgi.app.state.metrics.exposition(queues={})\n"
+        "print(frozen > 50_000 and gc.get_threshold()[2] == 100, GC_PAUSES.collections[2] >= 1,\n"
+        "      'tribune_gc_pause_longest_seconds{generation=\"2\"' in text)"
+    )
+    env = {"TRIBUNE_DATABASE_URL": "sqlite://", "TRIBUNE_INSTANCE_PATH": str(tmp_path)}
+    assert run(code, **env) == "True True True"
