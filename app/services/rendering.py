@@ -23,20 +23,21 @@ _ARTICLE_TAGS = _COMMENT_TAGS | {"h2", "h3", "h4", "hr", "img"}
 _ATTRIBUTES = {"a": {"href", "title"}, "img": {"src", "alt", "title"}}
 _SCHEMES = {"http", "https", "mailto"}
 
+# Built once: nh3.clean() builds its sanitiser from the lists at every call (a third of its cost).
+_comment_cleaner = nh3.Cleaner(
+    tags=_COMMENT_TAGS,
+    attributes={"a": _ATTRIBUTES["a"]},
+    url_schemes=_SCHEMES,
+    link_rel="nofollow ugc noopener",
+)
+_article_cleaner = nh3.Cleaner(
+    tags=_ARTICLE_TAGS, attributes=_ATTRIBUTES, url_schemes=_SCHEMES, link_rel="noopener"
+)
+
 
 def render_comment(markdown: str) -> str:
-    html = _comment_md.render(markdown)
-    return nh3.clean(
-        html,
-        tags=_COMMENT_TAGS,
-        attributes={"a": _ATTRIBUTES["a"]},
-        url_schemes=_SCHEMES,
-        link_rel="nofollow ugc noopener",
-    ).strip()
+    return _comment_cleaner.clean(_comment_md.render(markdown)).strip()
 
 
 def render_article(markdown: str) -> str:
-    html = _article_md.render(markdown)
-    return nh3.clean(
-        html, tags=_ARTICLE_TAGS, attributes=_ATTRIBUTES, url_schemes=_SCHEMES, link_rel="noopener"
-    ).strip()
+    return _article_cleaner.clean(_article_md.render(markdown)).strip()
