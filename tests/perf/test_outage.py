@@ -197,7 +197,10 @@ def test_a_hung_database_is_a_503_within_seconds_and_the_site_recovers_alone(
     proxied: tuple[TcpProxy, str, str], tmp_path: Path
 ) -> None:
     """The database stops answering without closing anything: every answer is a 503 with Retry-After
-    within 5 seconds (the health check within 2), and the site serves again once it answers."""
+    within seconds, and the site serves again once it answers. The server's own deadlines are 1 s for
+    the health check and about 3 s for the rest (connect 2 + ping 1); the bounds below add 2.5 s for a
+    machine busy with other work (seen: 2.65 s for the health check with five test runs beside it).
+    A database that hangs the site would take minutes (TCP's retransmission timeout)."""
     proxy, url, slug = proxied
     engine = make_engine(url)
     with Session(engine, expire_on_commit=False) as session:
@@ -219,7 +222,7 @@ def test_a_hung_database_is_a_503_within_seconds_and_the_site_recovers_alone(
                 for what, status, seconds, retry_after in _ask_all(base, reader, slug, comment_id):
                     assert status == 503, what
                     assert retry_after, what
-                    assert seconds < (2 if what == "health" else 5), (what, seconds)
+                    assert seconds < (3.5 if what == "health" else 7.5), (what, seconds)
         finally:
             proxy.thaw()
 
