@@ -345,7 +345,7 @@ def change_password(session: Session, *, user: User, current: str, new: str) -> 
     if not valid:
         raise PermissionDenied(_("Mot de passe actuel incorrect."))
     if not MIN_PASSWORD <= len(new) <= MAX_PASSWORD:
-        raise Invalid(_("Le mot de passe doit compter de 8 à 256 caractères."), fields={"password": "length"})
+        raise Invalid(_("Le mot de passe doit compter de 8 à 256 caractères."), field="password")
     user.password_hash = hash_password(new)
     end_all_sessions(session, user=user)
     session.flush()

@@ -224,7 +224,7 @@ def article_settings(
     elif setting == "synthesis":
         editorial.set_synthesis(session, editor=editor, article=article, markdown=synthesis)
     else:
-        raise Invalid(_("Réglage inconnu."), fields={"setting": "unknown"})
+        raise Invalid(_("Réglage inconnu."), field="setting")
     return see_other(request, f"/editor/articles/{article.slug}")
 
 
@@ -233,11 +233,11 @@ def import_article(request: Request, session: SessionDep, editor: Editor, file: 
     """Import a Markdown file with front matter, as `tribune import-article` does."""
     raw = file.file.read(256 * 1024 + 1)
     if len(raw) > 256 * 1024:
-        raise Invalid(_("Fichier trop volumineux (256 Kio au plus)."), fields={"file": "size"})
+        raise Invalid(_("Fichier trop volumineux (256 Kio au plus)."), field="file")
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise Invalid(_("Le fichier doit être en UTF-8."), fields={"file": "encoding"}) from exc
+        raise Invalid(_("Le fichier doit être en UTF-8."), field="file") from exc
     article, _created = editorial.import_source(
         session, editor=editor, source=articles.parse_markdown_article(text)
     )
@@ -259,7 +259,7 @@ def feature_comment(
     else:
         place = None
         if rank:
-            place = parse_id(rank, Invalid(_("Le rang est un nombre."), fields={"rank": "format"}))
+            place = parse_id(rank, Invalid(_("Le rang est un nombre."), field="rank"))
         editorial.feature(session, editor=editor, comment=comment, note=note or None, rank=place)
     target = request.headers.get("referer", "")
     back = f"/editor/articles/{comment.article.slug}" if "/editor/" in target else f"/comments/{comment.id}"
@@ -309,7 +309,7 @@ def set_role(
     try:
         chosen = Role(role)
     except ValueError as exc:
-        raise Invalid(_("Rôle inconnu."), fields={"role": "unknown"}) from exc
+        raise Invalid(_("Rôle inconnu."), field="role") from exc
     editorial.set_role(session, admin=admin, user=user, role=chosen)
     if is_htmx(request):
         return Response(status_code=204, headers={"HX-Refresh": "true"})

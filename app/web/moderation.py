@@ -29,7 +29,7 @@ def _reason(value: str) -> Reason | None:
     try:
         return Reason(value)
     except ValueError as exc:
-        raise Invalid(_("Raison inconnue."), fields={"reason": "unknown"}) from exc
+        raise Invalid(_("Raison inconnue."), field="reason") from exc
 
 
 def _context() -> dict[str, object]:
@@ -68,7 +68,7 @@ def add_word(
 ) -> Response:
     try:
         if effect not in ("block", "hold"):
-            raise Invalid(_("Effet inconnu : block ou hold."), fields={"effect": "unknown"})
+            raise Invalid(_("Effet inconnu : block ou hold."), field="effect")
         moderation.add_word(session, actor=moderator, phrase=phrase, effect=WordEffect(effect))
     except DomainError as exc:
         return render(
@@ -167,9 +167,9 @@ def _until(duration: str, until: str) -> datetime:
         try:
             day = datetime.strptime(until, "%Y-%m-%d").date()
         except ValueError as exc:
-            raise Invalid(_("Date de fin invalide (AAAA-MM-JJ)."), fields={"until": "format"}) from exc
+            raise Invalid(_("Date de fin invalide (AAAA-MM-JJ)."), field="until") from exc
         return datetime.combine(day, time(23, 59), tzinfo=UTC)
-    raise Invalid(_("Choisissez une durée de suspension."), fields={"duration": "required"})
+    raise Invalid(_("Choisissez une durée de suspension."), field="duration")
 
 
 @router.post("/decide", name="moderation_decide_many")

@@ -99,7 +99,7 @@ def test_post_reply_vote_and_stance_as_plain_forms(client: TestClient, session: 
         data={"body": "Mon *avis*", "stance": "against", "csrf_token": token},
     )
     assert posted.status_code == 303
-    assert posted.headers["location"].startswith("/articles/formulaires#comment-")
+    assert posted.headers["location"].startswith("/comments/")
     replied = client.post(
         "/articles/formulaires/comments",
         data={"body": "Je réponds", "parent_id": str(other.id), "csrf_token": token},

@@ -8,7 +8,7 @@ from __future__ import annotations
 from app.errors import NotFound, PermissionDenied
 from app.services.comments.counters import bump_version, count_removal
 from app.services.comments.editing import can_edit, delete_comment, edit_comment, may_edit
-from app.services.comments.posting import announce, initial_status, post_comment, publish
+from app.services.comments.posting import announce, initial_status, post_comment, publish, stance_refusal
 from app.services.comments.reading import (
     Branch,
     Node,
@@ -50,5 +50,6 @@ __all__ = [
     "parse_sort",
     "post_comment",
     "publish",
+    "stance_refusal",
     "thread",
 ]

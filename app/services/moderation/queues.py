@@ -37,7 +37,7 @@ def parse_cursor(cursor: str | None) -> int | None:
     """The id a keyset page starts after (the queues' and the log's); None for the first page."""
     if not cursor:
         return None
-    return parse_id(cursor, BadRequest(_("Curseur de pagination invalide."), fields={"cursor": "invalid"}))
+    return parse_id(cursor, BadRequest(_("Curseur de pagination invalide."), field="cursor"))
 
 
 def _queue_filter(queue: Queue) -> sa.ColumnElement[bool]:
