@@ -9,6 +9,7 @@ from typing import Protocol
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
+from app.dates import format_dt
 from app.errors import Conflict, Invalid, PermissionDenied, Unauthorized
 from app.i18n import _
 from app.models import AuthSession, Role, User, UserStatus, utcnow
@@ -306,7 +307,7 @@ def write_refusal(person: Principal, *, now: datetime | None = None) -> Permissi
     if status == UserStatus.banned:
         return PermissionDenied(_("Votre compte est banni."))
     if status == UserStatus.suspended:
-        when = until.strftime("%d/%m/%Y %H:%M UTC") if until else "?"
+        when = format_dt(until) if until else "?"
         return PermissionDenied(
             _("Votre compte est suspendu jusqu’au {until} : {reason}").format(
                 until=when, reason=person.status_reason or _("aucune raison donnée")

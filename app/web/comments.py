@@ -27,7 +27,7 @@ from app.i18n import _
 from app.models import Article, Reason, Stance, utcnow
 from app.models.schemas import CommentCreate, CommentUpdate
 from app.services import articles, comments, moderation, votes
-from app.services.accounts import Identity
+from app.services.accounts import Identity, write_refusal
 from app.services.cache import article_state, permalink_key
 from app.services.ratelimit import Limiter
 from app.services.rendering import render_comment
@@ -248,6 +248,10 @@ def more_replies(
 
 @router.get("/comments/{comment_id}/reply", name="reply_form")
 def reply_form(request: Request, user: CurrentUser, comment: CommentDep) -> HTMLResponse:
+    refusal = write_refusal(user)
+    if refusal is not None:
+        # Suspended or banned: why and until when, instead of a form they could not send.
+        raise refusal
     template = "comments/_form.html" if is_htmx(request) else "comments/form_page.html"
     return render(
         request,
@@ -362,7 +366,13 @@ def _reasons() -> list[tuple[str, str]]:
 
 
 @router.get("/comments/{comment_id}/report", name="report_form")
-def report_form(request: Request, user: CurrentUser, comment: CommentDep) -> HTMLResponse:
+def report_form(
+    request: Request, session: SessionDep, user: CurrentUser, comment: CommentDep
+) -> HTMLResponse:
+    if moderation.has_reported(session, reporter=user, comment_id=comment.id or 0):
+        # Reported already: said, and the form not offered again.
+        template = "comments/_reported.html" if is_htmx(request) else "comments/report_page.html"
+        return render(request, template, comment=comment, already=True, headers={"Vary": "HX-Request"})
     template = "comments/_report.html" if is_htmx(request) else "comments/report_page.html"
     return render(
         request,

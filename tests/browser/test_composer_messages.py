@@ -30,7 +30,7 @@ def test_an_empty_submit_lists_every_missing_field_in_the_composer_and_focuses_i
     expect(errors).to_be_focused()
     assert_not_reloaded(page)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=SCREENSHOTS / "issue15-composer-errors.png", full_page=True)
+    page.screenshot(path=SCREENSHOTS / "issue15-composer-errors.png", full_page=True, caret="initial")
     # The link in the summary leads to the field.
     errors.get_by_role("link", name="Le message est vide.").click()
     expect(page.locator("#comment-form-body")).to_be_focused()
@@ -50,7 +50,7 @@ def test_a_published_reaction_is_confirmed_in_the_composer(
         "Votre réaction est publiée."
     )
     expect(page.locator("#comment-list article.comment", has_text="Confirmez-moi")).to_be_visible()
-    page.screenshot(path=SCREENSHOTS / "issue15-composer-published.png")
+    page.screenshot(path=SCREENSHOTS / "issue15-composer-published.png", caret="initial")
 
 
 def test_without_javascript_an_empty_submit_lists_every_missing_field(
@@ -64,4 +64,4 @@ def test_without_javascript_an_empty_submit_lists_every_missing_field(
     expect(errors.locator("li")).to_have_count(2)
     expect(errors).to_be_focused()  # autofocus on the page that comes back
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=SCREENSHOTS / "issue15-composer-errors-nojs.png", full_page=True)
+    page.screenshot(path=SCREENSHOTS / "issue15-composer-errors-nojs.png", full_page=True, caret="initial")
