@@ -36,6 +36,7 @@ from app.templating import is_htmx, render
 from app.text import clean_text, parse_id
 from app.web import labels
 from app.web.common import field_errors, see_other, serve_shared
+from app.web.confirm import Question, ask_first, confirmed
 
 router = APIRouter()
 
@@ -317,8 +318,26 @@ def edit_comment(
 
 
 @router.post("/comments/{comment_id}/delete", name="delete_comment")
-def delete_comment(request: Request, session: SessionDep, user: CurrentUser, comment: CommentDep) -> Response:
+def delete_comment(
+    request: Request,
+    session: SessionDep,
+    user: CurrentUser,
+    comment: CommentDep,
+    confirm: Annotated[str, Form(max_length=5)] = "",
+) -> Response:
     article = comment.article
+    if not confirmed(confirm):
+        comments.ensure_can_delete(user, comment)
+        return ask_first(
+            request,
+            Question(
+                title=_("Supprimer ce message ?"),
+                message=_("Il disparaîtra du débat, et cela ne pourra pas être annulé."),
+                action=f"/comments/{comment.id}/delete",
+                button=_("Supprimer définitivement"),
+                cancel_url=article_url(article, f"comment-{comment.id}"),
+            ),
+        )
     comments.delete_comment(session, user=user, comment=comment)
     return see_other(request, article_url(article, "debate"))
 

@@ -18,6 +18,7 @@ from app.templating import is_htmx, render
 from app.text import parse_id, parse_number
 from app.web import labels
 from app.web.common import see_other
+from app.web.confirm import Question, ask_first, confirmed
 
 router = APIRouter(dependencies=[Depends(require_role(Role.editor))])
 admin_router = APIRouter(prefix="/admin", dependencies=[Depends(require_role(Role.admin))])
@@ -200,6 +201,31 @@ def update_article(
     return see_other(request, f"/editor/articles/{article.slug}")
 
 
+def _ask_before(article: articles.Article, setting: str, on: bool) -> Question | None:
+    """Unpublishing an article and closing its debate are asked first."""
+    back = f"/editor/articles/{article.slug}"
+    action = f"/editor/articles/{article.slug}/settings"
+    if setting == "published" and not on and article.published_at is not None:
+        return Question(
+            title=_("Dépublier « {title} » ?").format(title=article.title),
+            message=_("L’article et son débat ne seront plus visibles des lecteurs."),
+            action=action,
+            button=_("Dépublier"),
+            cancel_url=back,
+            fields={"setting": setting, "value": "off"},
+        )
+    if setting == "open" and not on and article.comments_open:
+        return Question(
+            title=_("Clore le débat de « {title} » ?").format(title=article.title),
+            message=_("Les lecteurs ne pourront plus y réagir, voter ni signaler."),
+            action=action,
+            button=_("Clore le débat"),
+            cancel_url=back,
+            fields={"setting": setting, "value": "off"},
+        )
+    return None
+
+
 @router.post("/editor/articles/{slug}/settings", name="editor_settings")
 def article_settings(
     request: Request,
@@ -209,10 +235,14 @@ def article_settings(
     setting: Annotated[str, Form(max_length=20)] = "",
     value: Annotated[str, Form(max_length=5)] = "",
     synthesis: Text = "",
+    confirm: Annotated[str, Form(max_length=5)] = "",
 ) -> Response:
     """Publish or unpublish, open or close the debate, pre-moderation on or off, the closing synthesis."""
     article = _article(session, slug, editor)
     on = value == "on"
+    question = _ask_before(article, setting, on)
+    if question is not None and not confirmed(confirm):
+        return ask_first(request, question)
     if setting == "published":
         editorial.set_published(session, editor=editor, article=article, published=on)
     elif setting == "open":

@@ -247,7 +247,12 @@ def test_delete_leaves_a_placeholder_when_replies_remain(client: TestClient, ses
     make_comment(session, parent=comment, body="une réponse qui reste")
     sign_in(client, user.username)
     token = page_csrf(client, f"/articles/{comment.article.slug}")
-    assert client.post(f"/comments/{comment.id}/delete", data={"csrf_token": token}).status_code == 303
+    assert (
+        client.post(
+            f"/comments/{comment.id}/delete", data={"csrf_token": token, "confirm": "yes"}
+        ).status_code
+        == 303
+    )
     html = client.get(f"/articles/{comment.article.slug}").text
     assert "[supprimé]" in html
     assert "à effacer" not in html
