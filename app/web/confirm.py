@@ -28,7 +28,7 @@ def confirmed(value: str) -> bool:
 
 def ask_first(request: Request, question: Question) -> HTMLResponse:
     if is_htmx(request):
-        # Added at the end of <body>: the dialog opens over the page (static/js/confirm.js).
+        # Added at the end of <body>: the dialog opens over the page (static/js/page.js).
         return render(
             request,
             "confirm/_dialog.html",

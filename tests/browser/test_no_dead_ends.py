@@ -4,6 +4,8 @@ from the reader's answer and says when a reaction takes another side."""
 
 from __future__ import annotations
 
+import re
+
 from playwright.sync_api import expect
 
 from tests.browser.helpers import SCREENSHOTS, ContextFactory, LiveServer, reader, staff
@@ -109,3 +111,21 @@ def test_the_composer_starts_from_the_poll_answer_and_says_when_a_reaction_diffe
     form.get_by_role("button", name="Publier", exact=True).click()
     card = page.locator("#comment-list article.comment", has_text="Contre, malgré")
     expect(card.locator(".stance-badge")).to_have_text("Non, supprimons-la")
+
+
+def test_comment_times_read_relative_with_the_exact_date_in_their_title(
+    new_context: ContextFactory, open_server: LiveServer
+) -> None:
+    slug = open_server.new_article()
+    page, _ = reader(new_context, open_server)
+    comment_id = _post(page, slug, "Quand ai-je écrit ceci ?")
+    page.reload()
+    when = page.locator(f"#{comment_id} .when time")
+    expect(when).to_have_text(re.compile(r"^(maintenant|il y a \d+ (s|min))$"))
+    expect(when).to_have_attribute("title", re.compile(r"^\d{1,2} \S+ \d{4} à \d\d:\d\d$"))
+    expect(when).to_have_attribute("datetime", re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00$"))
+    english = new_context(open_server, locale="en-US").new_page()
+    english.goto(f"/articles/{slug}")
+    expect(english.locator(f"#{comment_id} .when time")).to_have_text(
+        re.compile(r"^(now|\d+ (sec|min)\. ago)$")
+    )

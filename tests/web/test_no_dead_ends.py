@@ -5,7 +5,7 @@ answer to the question."""
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlmodel import Session
 
@@ -130,3 +130,21 @@ def test_the_composer_says_when_the_chosen_stance_differs_from_the_answer(
     assert "Vous avez répondu « Oui » à la question ; cette réaction est « Contre »." in html
     assert "stance-differs-against" in html
     assert "stance-differs-for" not in html  # the same stance needs no word
+
+
+def test_comment_times_carry_the_exact_date_to_the_second_and_the_edit_time(
+    client_for: ClientFor, session: Session
+) -> None:
+    created = datetime(2026, 3, 4, 9, 15, 30, 123456, tzinfo=UTC)
+    comment = make_comment(session)
+    comment.created_at = created
+    comment.edited_at = created + timedelta(minutes=5)
+    session.flush()
+    html = client_for(None).get(f"/comments/{comment.id}").text
+    exact = "4 mars 2026 à 09:15"
+    assert f'<time datetime="2026-03-04T09:15:30+00:00" title="{exact}" data-relative>{exact}</time>' in html
+    assert re.search(
+        r'class="edited">modifié <time datetime="2026-03-04T09:20:30\+00:00" title="4 mars 2026 à 09:20"',
+        html,
+    )
+    assert ".123456" not in html
