@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
-from app.deps import CommentDep, SessionDep, require_role
+from app.deps import CommentDep, RulesDep, SessionDep, require_role
 from app.errors import DomainError, Invalid, NotFound
 from app.i18n import _
 from app.models import Reason, Role, User, WordEffect, utcnow
@@ -42,6 +42,7 @@ def _context() -> dict[str, object]:
         "comment_status_label": labels.comment_status_label,
         "queue_label": labels.queue_label,
         "log_note": labels.log_note,
+        "log_target": labels.log_target,
         "log_actions": labels.LOG_ACTIONS,
     }
 
@@ -226,10 +227,11 @@ def queue_page(
     request: Request,
     session: SessionDep,
     queue: str,
+    rules: RulesDep,
     cursor: Annotated[str | None, Query(max_length=20)] = None,
 ) -> HTMLResponse:
     which = moderation.parse_queue(queue)
-    page = moderation.list_queue(session, queue=which, cursor=cursor)
+    page = moderation.list_queue(session, queue=which, cursor=cursor, rules=rules)
     return render(
         request,
         "moderation/queue.html",
