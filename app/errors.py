@@ -4,13 +4,17 @@ from __future__ import annotations
 
 
 class DomainError(Exception):
-    """str(exc) is shown to the person who made the request."""
+    """str(exc) is shown to the person who made the request. `fields` maps a field's name to the
+    sentence to show beside it (API.md: `"fields": {"<name>": "<message>"}`); `field=` names the one
+    field the message is about."""
 
     status_code = 400
 
-    def __init__(self, message: str, *, fields: dict[str, str] | None = None) -> None:
+    def __init__(
+        self, message: str, *, fields: dict[str, str] | None = None, field: str | None = None
+    ) -> None:
         super().__init__(message)
-        self.fields = fields or {}
+        self.fields = fields or ({field: message} if field else {})
 
 
 class BadRequest(DomainError):

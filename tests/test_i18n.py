@@ -369,7 +369,7 @@ def test_english_staff_pages_show_labels_not_codes_nor_french_spacing(
             assert "«" not in node, f"{path}: French quotes in {node!r}"
     log = pages["/moderation/log"]
     assert {"Approval", "Rejection", "Suspension", "Role change"} <= set(log)
-    assert "— Reader → Editor" in log
+    assert "Reader → Editor" in log  # the note alone, without a dash before it (issue 15)
     assert "In reply to auteur:" in pages["/moderation/reported"]
     assert f"Suspension ({format_date(utcnow(), 'd MMM y', locale='en')})" in pages["/moderation/reported"]
     assert "Rejected: Harassment — Trop vif" in pages["/moderation/rejected"]

@@ -54,9 +54,7 @@ def list_articles(
     """Published articles, newest first."""
     before = None
     if cursor is not None:
-        before = parse_id(
-            cursor, BadRequest(_("Curseur de pagination invalide."), fields={"cursor": "invalid"})
-        )
+        before = parse_id(cursor, BadRequest(_("Curseur de pagination invalide."), field="cursor"))
     items, next_id = articles.list_articles(session, viewer=viewer, before_id=before, limit=limit)
     stances = {a.id: articles.get_stance(session, user=viewer, article=a) for a in items} if viewer else {}
     return json_response(

@@ -49,9 +49,7 @@ def list_notifications(
     """Your notifications, newest first, with the unread count."""
     before = None
     if cursor is not None:
-        before = parse_id(
-            cursor, BadRequest(_("Curseur de pagination invalide."), fields={"cursor": "invalid"})
-        )
+        before = parse_id(cursor, BadRequest(_("Curseur de pagination invalide."), field="cursor"))
     rows = notifications.list_for(session, user=user, before_id=before, limit=limit + 1)
     more = len(rows) > limit
     rows = rows[:limit]

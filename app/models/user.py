@@ -37,6 +37,9 @@ class User(SQLModel, table=True):
         default=0, sa_column=sa.Column(sa.Integer, nullable=False, server_default="0")
     )
     locale: str | None = Field(default=None, sa_column=sa.Column(sa.String(8), nullable=True))
+    # Profile (issue 15): the name shown beside their comments, in any letters; the handle stays ASCII.
+    display_name: str | None = Field(default=None, sa_column=sa.Column(sa.String(60), nullable=True))
+    bio: str | None = Field(default=None, sa_column=sa.Column(sa.String(500), nullable=True))
     created_at: datetime = Field(default_factory=utcnow, sa_column=ts(nullable=False))
     # Mail (issue 16): the address is proven by the link sent to it; until then reactions are held.
     email_verified_at: datetime | None = Field(default=None, sa_column=ts(nullable=True))

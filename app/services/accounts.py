@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
@@ -9,6 +10,7 @@ from typing import Protocol
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
+from app.dates import format_dt
 from app.errors import Conflict, Invalid, PermissionDenied, Unauthorized
 from app.i18n import _
 from app.models import AuthSession, Role, User, UserStatus, utcnow
@@ -181,6 +183,7 @@ class Identity:
     needs_touch: bool = False
     # Mail (issue 16): until the address is verified, reactions wait for a moderator.
     email_verified: bool = True
+    display_name: str | None = None
 
     @classmethod
     def of(cls, user: User, *, session_id: str) -> Identity:
@@ -199,6 +202,7 @@ class Identity:
             created_at=user.created_at,
             session_id=session_id,
             email_verified=user.email_verified,
+            display_name=user.display_name,
         )
 
 
@@ -228,6 +232,7 @@ _ACTOR = Prepared(
         USER.c.locale,
         USER.c.created_at.label("user_created_at"),
         USER.c.email_verified_at,
+        USER.c.display_name,
     )
     .join(USER, USER.c.id == AUTH.c.user_id)
     .where(AUTH.c.id == sa.bindparam("digest"))
@@ -257,6 +262,7 @@ def resolve_identity(
         session_id=row.session_id,
         needs_touch=now - row.last_seen_at > policy.touch_every,
         email_verified=row.email_verified_at is not None,
+        display_name=row.display_name,
     )
 
 
@@ -306,7 +312,7 @@ def write_refusal(person: Principal, *, now: datetime | None = None) -> Permissi
     if status == UserStatus.banned:
         return PermissionDenied(_("Votre compte est banni."))
     if status == UserStatus.suspended:
-        when = until.strftime("%d/%m/%Y %H:%M UTC") if until else "?"
+        when = format_dt(until) if until else "?"
         return PermissionDenied(
             _("Votre compte est suspendu jusqu’au {until} : {reason}").format(
                 until=when, reason=person.status_reason or _("aucune raison donnée")
@@ -345,7 +351,45 @@ def change_password(session: Session, *, user: User, current: str, new: str) -> 
     if not valid:
         raise PermissionDenied(_("Mot de passe actuel incorrect."))
     if not MIN_PASSWORD <= len(new) <= MAX_PASSWORD:
-        raise Invalid(_("Le mot de passe doit compter de 8 à 256 caractères."), fields={"password": "length"})
+        raise Invalid(_("Le mot de passe doit compter de 8 à 256 caractères."), field="password")
     user.password_hash = hash_password(new)
     end_all_sessions(session, user=user)
     session.flush()
+
+
+MAX_DISPLAY_NAME = 60
+MAX_BIO = 500
+
+
+def _valid_display_name(name: str) -> bool:
+    """Letters of any script with their accents, and what joins names: spaces, hyphens, apostrophes."""
+    if not name or not name[0].isalpha():
+        return False
+    for ch in name:
+        if ch.isalpha() or ch in " '’.-" or unicodedata.category(ch).startswith("M"):
+            continue
+        return False
+    return "  " not in name
+
+
+def update_profile(session: Session, *, user: User, display_name: str, bio: str) -> User:
+    """The name shown beside their comments (letters of any language: "Hélène", "Océane", "Zoë
+    Dubois-Lefèvre") and a short bio. Empty clears them: the handle is shown instead."""
+    name = unicodedata.normalize("NFC", " ".join(display_name.split()))
+    text = unicodedata.normalize("NFC", bio.replace("\r\n", "\n")).strip()
+    if len(name) > MAX_DISPLAY_NAME:
+        raise Invalid(_("Nom affiché : 60 caractères au plus."), field="display_name")
+    if name and not _valid_display_name(name):
+        raise Invalid(
+            _("Nom affiché : des lettres (accents compris), espaces, tirets, apostrophes ou points."),
+            field="display_name",
+        )
+    if len(text) > MAX_BIO:
+        raise Invalid(_("Présentation : 500 caractères au plus."), field="bio")
+    if any(unicodedata.category(ch) == "Cc" and ch not in "\n\t" for ch in text):
+        raise Invalid(_("Présentation : caractères de contrôle refusés."), field="bio")
+    user.display_name = name or None
+    user.bio = text or None
+    session.add(user)
+    session.flush()
+    return user

@@ -51,7 +51,7 @@ def parse_markdown_article(text: str) -> ArticleSource:
         raise Invalid(_("Champs manquants dans l’en-tête : {fields}").format(fields=", ".join(missing)))
     slug = str(meta["slug"]).strip()
     if not SLUG_RE.fullmatch(slug) or len(slug) > 120:
-        raise Invalid(_("Slug invalide : minuscules, chiffres et tirets."), fields={"slug": "format"})
+        raise Invalid(_("Slug invalide : minuscules, chiffres et tirets."), field="slug")
     stances = meta.get("stances") or {}
     if not isinstance(stances, dict):
         raise Invalid(_("« stances » doit associer for, against et nuanced à leurs libellés."))

@@ -47,7 +47,7 @@ def feature(
     if comment.status != CommentStatus.published or comment.hidden_at is not None:
         raise Conflict(_("Seul un message publié peut être mis en avant."))
     if rank is not None and not 1 <= rank <= 1000:
-        raise Invalid(_("Le rang va de 1 à 1000."), fields={"rank": "range"})
+        raise Invalid(_("Le rang va de 1 à 1000."), field="rank")
     note = (note or "").strip()[:1000] or None
     was_featured = comment.featured_at is not None
     if rank is None:
@@ -110,9 +110,7 @@ def reorder_featured(session: Session, *, editor: Principal, article: Article, i
         ).all()
     }
     if set(ids) != set(current) or len(ids) != len(current):
-        raise Invalid(
-            _("L’ordre doit reprendre chaque réponse mise en avant une fois."), fields={"ids": "set"}
-        )
+        raise Invalid(_("L’ordre doit reprendre chaque réponse mise en avant une fois."), field="ids")
     for rank, comment_id in enumerate(ids, start=1):
         current[comment_id].featured_rank = rank
     session.flush()
@@ -176,7 +174,7 @@ def create_article(session: Session, *, editor: Principal, fields: ArticleFields
     slug, title = fields.slug or "", fields.title or ""
     body, question = fields.body or "", fields.question or ""
     if session.exec(select(Article.id).where(Article.slug == slug)).first() is not None:
-        raise Conflict(_("Un article porte déjà ce slug."), fields={"slug": "taken"})
+        raise Conflict(_("Un article porte déjà ce slug."), field="slug")
     stances = fields.stances or {}
     now = utcnow()
     article = Article(
@@ -198,7 +196,7 @@ def create_article(session: Session, *, editor: Principal, fields: ArticleFields
         with session.begin_nested():
             session.flush()
     except sa.exc.IntegrityError as exc:
-        raise Conflict(_("Un article porte déjà ce slug."), fields={"slug": "taken"}) from exc
+        raise Conflict(_("Un article porte déjà ce slug."), field="slug") from exc
     if not article.comments_open:
         article.closed_at = now
     audit.record(
@@ -219,7 +217,7 @@ def update_article(
     changed: list[str] = []
     if fields.slug is not None and fields.slug != article.slug:
         if session.exec(select(Article.id).where(Article.slug == fields.slug)).first() is not None:
-            raise Conflict(_("Un article porte déjà ce slug."), fields={"slug": "taken"})
+            raise Conflict(_("Un article porte déjà ce slug."), field="slug")
         article.slug = fields.slug
         changed.append("slug")
     for name in ("title", "lede", "question"):
@@ -308,7 +306,7 @@ def set_open(session: Session, *, editor: Principal, article: Article, open_: bo
 def set_synthesis(session: Session, *, editor: Principal, article: Article, markdown: str) -> None:
     markdown = markdown.strip()
     if len(markdown) > 50_000:
-        raise Invalid(_("Synthèse trop longue (50 000 caractères au plus)."), fields={"synthesis": "length"})
+        raise Invalid(_("Synthèse trop longue (50 000 caractères au plus)."), field="synthesis")
     article.synthesis_markdown = markdown or None
     article.synthesis_html = render_article(markdown) if markdown else None
     session.flush()

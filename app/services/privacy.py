@@ -79,6 +79,9 @@ def export_data(session: Session, *, user: User, now: datetime | None = None) ->
         "exported_at": _iso(now or utcnow()),
         "profile": {
             "username": user.username,
+            # Profile (issue 15)
+            "display_name": user.display_name,
+            "bio": user.bio,
             "email": user.email,
             "role": _value(user.role),
             "status": _value(user.status),

@@ -250,7 +250,7 @@ class Limiter:
             default=0,
         )
         if left:
-            raise Conflict(_("Vous venez de publier ce même message."), fields={"body": "duplicate"})
+            raise Conflict(_("Vous venez de publier ce même message."), field="body")
 
     def hit_report(self, *, user_id: int | None) -> None:
         if not self.enabled:

@@ -7,7 +7,7 @@ state into it; both that and the full rendering ask here, so the rules are writt
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -15,7 +15,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
-from app.models import Comment, CommentStatus, CommentVote, Role, Stance, StanceVote
+from app.i18n import _
+from app.models import Comment, CommentReport, CommentStatus, CommentVote, Role, Stance, StanceVote
 from app.services import comments, votes
 from app.services.accounts import Principal, can_write, is_staff
 from app.services.rules import DEFAULT_RULES, Rules
@@ -24,6 +25,7 @@ from app.services.sql import Db, Prepared, dialect_of
 COMMENT = Comment.__table__  # type: ignore[attr-defined]
 VOTE = CommentVote.__table__  # type: ignore[attr-defined]
 STANCE = StanceVote.__table__  # type: ignore[attr-defined]
+REPORT = CommentReport.__table__  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)
@@ -36,6 +38,12 @@ class Actions:
     can_edit: bool = False
     can_delete: bool = False
     can_feature: bool = False
+    # Anonymous readers are offered the reply link (it leads to the login); suspended ones are not.
+    can_reply: bool = True
+    # Why the arrows cannot be used, said beside them ("Connectez-vous pour voter."), or "".
+    vote_refusal: str = ""
+    # They reported it already: the report link is not offered again.
+    reported: bool = False
 
 
 def actions(
@@ -45,17 +53,26 @@ def actions(
     created_at: datetime,
     comments_open: bool,
     my_vote: int = 0,
+    reported: bool = False,
     rules: Rules = DEFAULT_RULES,
     now: datetime | None = None,
 ) -> Actions:
     if viewer is None:
-        return Actions()
+        return Actions(vote_refusal=_("Connectez-vous pour voter."))
     mine = author_id == viewer.id
     staff = is_staff(viewer)
+    writes = can_write(viewer, now=now)
+    refused = votes.refusal(viewer, author_id=author_id, comments_open=comments_open, now=now)
     return Actions(
         my_vote=my_vote,
-        can_vote=votes.can_vote(viewer, author_id=author_id, comments_open=comments_open),
-        can_report=not mine and comments_open and can_write(viewer),
+        can_vote=refused is None,
+        # A suspended reader is told why once, in the composer; beside each arrow, in short.
+        vote_refusal=""
+        if refused is None
+        else (str(refused) if writes else _("Votre compte ne peut pas voter pour l’instant.")),
+        can_reply=writes,
+        reported=reported,
+        can_report=not mine and comments_open and writes and not reported,
         can_edit=comments.may_edit(
             viewer,
             author_id=author_id,
@@ -74,6 +91,8 @@ class Marks:
     """A reader's own state on one debate, read in one statement."""
 
     votes: dict[int, int] = field(default_factory=dict)
+    # The comments shown that they reported.
+    reported: set[int] = field(default_factory=set)
     stance: Stance | None = None
     # Some comment of theirs is listed for them alone (pending, hidden, or rejected with its reason):
     # the shared rendering, made for everyone, cannot show it.
@@ -88,12 +107,19 @@ _UNLISTED = sa.or_(
 )
 
 
-def _marks_statement(ids: sa.ColumnElement[Any]) -> Prepared:
+REPORTED = 2  # a vote is -1 or 1
+
+
+def _marks_statement(ids: Callable[[sa.Column[Any]], sa.ColumnElement[Any]]) -> Prepared:
     return Prepared(
         sa.union_all(
             # Their votes on the comments shown: through the (user, comment) unique index.
             sa.select(VOTE.c.comment_id.label("ref"), VOTE.c.value.label("value")).where(
-                VOTE.c.user_id == sa.bindparam("user_id"), ids
+                VOTE.c.user_id == sa.bindparam("user_id"), ids(VOTE.c.comment_id)
+            ),
+            # Their reports on them (value REPORTED): through the (reporter, comment) unique index.
+            sa.select(REPORT.c.comment_id.label("ref"), sa.literal(REPORTED).label("value")).where(
+                REPORT.c.reporter_id == sa.bindparam("user_id"), ids(REPORT.c.comment_id)
             ),
             # Their answer to the question: 0 with 1, 2, 3 for the stances in Stance's order.
             sa.select(
@@ -123,12 +149,12 @@ def _marks_statement(ids: sa.ColumnElement[Any]) -> Prepared:
 # that SQLite's json_each reads, a PostgreSQL array.
 _MARKS = {
     "sqlite": _marks_statement(
-        VOTE.c.comment_id.in_(
+        lambda column: column.in_(
             sa.select(sa.column("value")).select_from(sa.func.json_each(sa.bindparam("ids")))
         )
     ),
     "postgresql": _marks_statement(
-        VOTE.c.comment_id == sa.func.any(sa.bindparam("ids", type_=postgresql.ARRAY(sa.Integer)))
+        lambda column: column == sa.func.any(sa.bindparam("ids", type_=postgresql.ARRAY(sa.Integer)))
     ),
 }
 
@@ -142,7 +168,9 @@ def marks(db: Db, *, viewer: Principal | None, article_id: int, shown: Sequence[
     dialect = dialect_of(db).name
     ids: object = json.dumps(list(shown)) if dialect == "sqlite" else list(shown)
     for ref, value in _MARKS[dialect].rows(db, {"user_id": viewer.id, "article_id": article_id, "ids": ids}):
-        if ref > 0:
+        if ref > 0 and value == REPORTED:
+            found.reported.add(ref)
+        elif ref > 0:
             found.votes[ref] = int(value)
         elif ref == 0 and value:
             found.stance = stances[int(value) - 1]

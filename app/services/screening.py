@@ -70,5 +70,4 @@ def blocked(phrase: str) -> Invalid:
     message = _(
         "Votre message contient une expression refusée sur ce site (« {phrase} »). Reformulez-le."
     ).format(phrase=phrase)
-    # The sentence, not a code: the composer shows a field's value under the field.
-    return Invalid(message, fields={"body": message})
+    return Invalid(message, field="body")

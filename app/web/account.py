@@ -38,8 +38,10 @@ def account_page(
     user: Account,
     changed: Annotated[str | None, Query(max_length=5)] = None,
     mail: Annotated[str | None, Query(max_length=10)] = None,
+    profile: Annotated[str | None, Query(max_length=5)] = None,
 ) -> HTMLResponse:
     notice = _("Mot de passe modifié : vos autres sessions sont fermées.") if changed else None
+    notice = _("Profil enregistré.") if profile else notice
     notice = _mail_notice(mail) or notice
     return _page(request, notice=notice, account=user)
 
@@ -72,6 +74,27 @@ def change_password(
     response = see_other(request, "/account?changed=1")
     set_session_cookie(response, begin_session(request, session, user), settings)
     return response
+
+
+@router.post("/account/profile", name="account_profile")
+def update_profile(
+    request: Request,
+    session: SessionDep,
+    user: Account,
+    display_name: Annotated[str, Form(max_length=200)] = "",
+    bio: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    try:
+        accounts.update_profile(session, user=user, display_name=display_name, bio=bio)
+    except DomainError as exc:  # refused before anything changed
+        return _page(
+            request,
+            status_code=exc.status_code,
+            account=user,
+            errors=exc.fields,
+            profile={"display_name": display_name, "bio": bio},
+        )
+    return see_other(request, "/account?profile=1#profile")
 
 
 @router.get("/account/export", name="account_export")

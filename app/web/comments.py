@@ -22,12 +22,12 @@ from app.deps import (
     WorkDep,
     run_db,
 )
-from app.errors import DomainError, NotFound
+from app.errors import DomainError, NotFound, TooManyRequests
 from app.i18n import _
 from app.models import Article, Reason, Stance, utcnow
 from app.models.schemas import CommentCreate, CommentUpdate
 from app.services import articles, comments, moderation, votes
-from app.services.accounts import Identity
+from app.services.accounts import Identity, write_refusal
 from app.services.cache import article_state, permalink_key
 from app.services.ratelimit import Limiter
 from app.services.rendering import render_comment
@@ -36,6 +36,7 @@ from app.templating import is_htmx, render
 from app.text import clean_text, parse_id
 from app.web import labels
 from app.web.common import field_errors, see_other, serve_shared
+from app.web.confirm import Question, ask_first, confirmed
 
 router = APIRouter()
 
@@ -105,7 +106,12 @@ async def post_comment(
     try:
         data = CommentCreate(body=body, stance=stance or None, parent_id=parent_ref)
     except ValidationError as exc:
-        return _form_error(request, article, form_values, field_errors(exc), 422)
+        # Every missing field at once: the stance too, which the service would refuse next.
+        errors = field_errors(exc)
+        refusal = comments.stance_refusal(parent_id=parent_ref, stance=stance or None)
+        if refusal is not None:
+            errors = {**refusal.fields, **errors}
+        return _form_error(request, article, form_values, errors, 422)
     return await run_db(request, _post, request, work.orm, user, article, rules, limiter, data, form_values)
 
 
@@ -129,9 +135,13 @@ def _post(
             session, author=user, article=article, data=data, rules=rules, limiter=limiter
         )
     except DomainError as exc:
-        if exc.status_code != 422:
-            raise
-        return _form_error(request, article, form_values, exc.fields or {"form": str(exc)}, 422)
+        # Refused (a rule, too fast, a suspended account, a closed debate): said in the composer that
+        # sent it, where the reader is looking.
+        errors = dict(exc.fields)
+        if str(exc) not in errors.values():
+            errors["form"] = str(exc)
+        headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, TooManyRequests) else None
+        return _form_error(request, article, form_values, errors, exc.status_code, headers)
     if is_htmx(request):
         node = comments.Node(comment=comment, author=user)
         return render(
@@ -143,12 +153,19 @@ def _post(
             now=utcnow(),
             rules=rules,
             level=comment.depth,
+            posted=comment.status.value,
         )
-    return see_other(request, article_url(article, f"comment-{comment.id}"))
+    # Without JavaScript: to the new comment in its context, with the confirmation.
+    return see_other(request, f"/comments/{comment.id}?posted=1#comment-{comment.id}")
 
 
 def _form_error(
-    request: Request, article: Article, values: dict[str, str], errors: dict[str, str], status: int
+    request: Request,
+    article: Article,
+    values: dict[str, str],
+    errors: dict[str, str],
+    status: int,
+    headers: dict[str, str] | None = None,
 ) -> HTMLResponse:
     parent_id = values.get("parent_id") or None
     if is_htmx(request):
@@ -161,7 +178,7 @@ def _form_error(
             values=values,
             errors=errors,
             parent_id=parent_id,
-            headers={"HX-Retarget": f"#{form_id}", "HX-Reswap": "outerHTML"},
+            headers={"HX-Retarget": f"#{form_id}", "HX-Reswap": "outerHTML", **(headers or {})},
         )
     return render(
         request,
@@ -171,6 +188,7 @@ def _form_error(
         values=values,
         errors=errors,
         parent_id=parent_id,
+        headers=headers,
     )
 
 
@@ -193,6 +211,10 @@ def permalink(
             "rules": rules,
         }
 
+    if request.query_params.get("posted") and viewer is not None and comment.author_id == viewer.id:
+        # Where posting without JavaScript lands: the author's own comment, with the confirmation.
+        template, values = context(viewer)
+        return render(request, template, posted=comment.status.value, **values)
     # A shared link brings readers in bursts: they share one rendering per version of the debate, as
     # on the article page.
     state = article_state(work, comment.article.slug)
@@ -227,6 +249,10 @@ def more_replies(
 
 @router.get("/comments/{comment_id}/reply", name="reply_form")
 def reply_form(request: Request, user: CurrentUser, comment: CommentDep) -> HTMLResponse:
+    refusal = write_refusal(user)
+    if refusal is not None:
+        # Suspended or banned: why and until when, instead of a form they could not send.
+        raise refusal
     template = "comments/_form.html" if is_htmx(request) else "comments/form_page.html"
     return render(
         request,
@@ -292,8 +318,26 @@ def edit_comment(
 
 
 @router.post("/comments/{comment_id}/delete", name="delete_comment")
-def delete_comment(request: Request, session: SessionDep, user: CurrentUser, comment: CommentDep) -> Response:
+def delete_comment(
+    request: Request,
+    session: SessionDep,
+    user: CurrentUser,
+    comment: CommentDep,
+    confirm: Annotated[str, Form(max_length=5)] = "",
+) -> Response:
     article = comment.article
+    if not confirmed(confirm):
+        comments.ensure_can_delete(user, comment)
+        return ask_first(
+            request,
+            Question(
+                title=_("Supprimer ce message ?"),
+                message=_("Il disparaîtra du débat, et cela ne pourra pas être annulé."),
+                action=f"/comments/{comment.id}/delete",
+                button=_("Supprimer définitivement"),
+                cancel_url=article_url(article, f"comment-{comment.id}"),
+            ),
+        )
     comments.delete_comment(session, user=user, comment=comment)
     return see_other(request, article_url(article, "debate"))
 
@@ -341,7 +385,13 @@ def _reasons() -> list[tuple[str, str]]:
 
 
 @router.get("/comments/{comment_id}/report", name="report_form")
-def report_form(request: Request, user: CurrentUser, comment: CommentDep) -> HTMLResponse:
+def report_form(
+    request: Request, session: SessionDep, user: CurrentUser, comment: CommentDep
+) -> HTMLResponse:
+    if moderation.has_reported(session, reporter=user, comment_id=comment.id or 0):
+        # Reported already: said, and the form not offered again.
+        template = "comments/_reported.html" if is_htmx(request) else "comments/report_page.html"
+        return render(request, template, comment=comment, already=True, headers={"Vary": "HX-Request"})
     template = "comments/_report.html" if is_htmx(request) else "comments/report_page.html"
     return render(
         request,

@@ -18,6 +18,7 @@ from app.templating import is_htmx, render
 from app.text import parse_id, parse_number
 from app.web import labels
 from app.web.common import see_other
+from app.web.confirm import Question, ask_first, confirmed
 
 router = APIRouter(dependencies=[Depends(require_role(Role.editor))])
 admin_router = APIRouter(prefix="/admin", dependencies=[Depends(require_role(Role.admin))])
@@ -200,6 +201,31 @@ def update_article(
     return see_other(request, f"/editor/articles/{article.slug}")
 
 
+def _ask_before(article: articles.Article, setting: str, on: bool) -> Question | None:
+    """Unpublishing an article and closing its debate are asked first."""
+    back = f"/editor/articles/{article.slug}"
+    action = f"/editor/articles/{article.slug}/settings"
+    if setting == "published" and not on and article.published_at is not None:
+        return Question(
+            title=_("Dépublier « {title} » ?").format(title=article.title),
+            message=_("L’article et son débat ne seront plus visibles des lecteurs."),
+            action=action,
+            button=_("Dépublier"),
+            cancel_url=back,
+            fields={"setting": setting, "value": "off"},
+        )
+    if setting == "open" and not on and article.comments_open:
+        return Question(
+            title=_("Clore le débat de « {title} » ?").format(title=article.title),
+            message=_("Les lecteurs ne pourront plus y réagir, voter ni signaler."),
+            action=action,
+            button=_("Clore le débat"),
+            cancel_url=back,
+            fields={"setting": setting, "value": "off"},
+        )
+    return None
+
+
 @router.post("/editor/articles/{slug}/settings", name="editor_settings")
 def article_settings(
     request: Request,
@@ -209,10 +235,14 @@ def article_settings(
     setting: Annotated[str, Form(max_length=20)] = "",
     value: Annotated[str, Form(max_length=5)] = "",
     synthesis: Text = "",
+    confirm: Annotated[str, Form(max_length=5)] = "",
 ) -> Response:
     """Publish or unpublish, open or close the debate, pre-moderation on or off, the closing synthesis."""
     article = _article(session, slug, editor)
     on = value == "on"
+    question = _ask_before(article, setting, on)
+    if question is not None and not confirmed(confirm):
+        return ask_first(request, question)
     if setting == "published":
         editorial.set_published(session, editor=editor, article=article, published=on)
     elif setting == "open":
@@ -224,7 +254,7 @@ def article_settings(
     elif setting == "synthesis":
         editorial.set_synthesis(session, editor=editor, article=article, markdown=synthesis)
     else:
-        raise Invalid(_("Réglage inconnu."), fields={"setting": "unknown"})
+        raise Invalid(_("Réglage inconnu."), field="setting")
     return see_other(request, f"/editor/articles/{article.slug}")
 
 
@@ -233,11 +263,11 @@ def import_article(request: Request, session: SessionDep, editor: Editor, file: 
     """Import a Markdown file with front matter, as `tribune import-article` does."""
     raw = file.file.read(256 * 1024 + 1)
     if len(raw) > 256 * 1024:
-        raise Invalid(_("Fichier trop volumineux (256 Kio au plus)."), fields={"file": "size"})
+        raise Invalid(_("Fichier trop volumineux (256 Kio au plus)."), field="file")
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise Invalid(_("Le fichier doit être en UTF-8."), fields={"file": "encoding"}) from exc
+        raise Invalid(_("Le fichier doit être en UTF-8."), field="file") from exc
     article, _created = editorial.import_source(
         session, editor=editor, source=articles.parse_markdown_article(text)
     )
@@ -259,7 +289,7 @@ def feature_comment(
     else:
         place = None
         if rank:
-            place = parse_id(rank, Invalid(_("Le rang est un nombre."), fields={"rank": "format"}))
+            place = parse_id(rank, Invalid(_("Le rang est un nombre."), field="rank"))
         editorial.feature(session, editor=editor, comment=comment, note=note or None, rank=place)
     target = request.headers.get("referer", "")
     back = f"/editor/articles/{comment.article.slug}" if "/editor/" in target else f"/comments/{comment.id}"
@@ -309,7 +339,7 @@ def set_role(
     try:
         chosen = Role(role)
     except ValueError as exc:
-        raise Invalid(_("Rôle inconnu."), fields={"role": "unknown"}) from exc
+        raise Invalid(_("Rôle inconnu."), field="role") from exc
     editorial.set_role(session, admin=admin, user=user, role=chosen)
     if is_htmx(request):
         return Response(status_code=204, headers={"HX-Refresh": "true"})

@@ -4,6 +4,7 @@ unknown code shows as itself."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import datetime
 from enum import StrEnum
@@ -151,4 +152,37 @@ def log_note(entry: ModerationAction, when: Callable[[datetime], str] = format_d
             until = None
         if until is not None:
             return _("{reason} (jusqu’au {until})").format(reason=reason, until=when(until))
+    if entry.action in ("word_add", "word_remove") and note in ("hold", "block"):
+        return _("retenir pour relecture") if note == "hold" else _("refuser le message")
+    if entry.action == "article_update" and note:
+        return ", ".join(_field_label(name) for name in note.split(", "))
     return note
+
+
+def _field_label(name: str) -> str:
+    """An article field as the editor's form names it ("stance.for" is the label of "for")."""
+    names = {
+        "slug": _("Slug (adresse)"),
+        "title": _("Titre"),
+        "lede": _("Chapeau"),
+        "question": _("Question du débat"),
+        "body": _("Texte (Markdown)"),
+        "stance.for": _("Libellé « pour »"),
+        "stance.against": _("Libellé « contre »"),
+        "stance.nuanced": _("Libellé « nuancé »"),
+        "premoderation": _("Pré-modérer les réactions"),
+    }
+    return names.get(name, name)
+
+
+_MARKDOWN_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
+_MARKDOWN_MARKS = re.compile(r"(^|\s)[>#]+\s*|[*_`~]+")
+
+
+def log_target(entry: ModerationAction) -> str:
+    """What the action was about, as read on the page: a comment's excerpt without its Markdown marks."""
+    label = entry.target_label or ""
+    if entry.target_type == "comment":
+        label = _MARKDOWN_MARKS.sub(lambda m: m.group(1) or "", _MARKDOWN_LINK.sub(r"\1", label))
+        return " ".join(label.split())
+    return label

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
-from app.deps import CommentDep, SessionDep, require_role
+from app.deps import CommentDep, RulesDep, SessionDep, require_role
 from app.errors import DomainError, Invalid, NotFound
 from app.i18n import _
 from app.models import Reason, Role, User, WordEffect, utcnow
@@ -29,7 +29,7 @@ def _reason(value: str) -> Reason | None:
     try:
         return Reason(value)
     except ValueError as exc:
-        raise Invalid(_("Raison inconnue."), fields={"reason": "unknown"}) from exc
+        raise Invalid(_("Raison inconnue."), field="reason") from exc
 
 
 def _context() -> dict[str, object]:
@@ -42,6 +42,7 @@ def _context() -> dict[str, object]:
         "comment_status_label": labels.comment_status_label,
         "queue_label": labels.queue_label,
         "log_note": labels.log_note,
+        "log_target": labels.log_target,
         "log_actions": labels.LOG_ACTIONS,
     }
 
@@ -68,7 +69,7 @@ def add_word(
 ) -> Response:
     try:
         if effect not in ("block", "hold"):
-            raise Invalid(_("Effet inconnu : block ou hold."), fields={"effect": "unknown"})
+            raise Invalid(_("Effet inconnu : block ou hold."), field="effect")
         moderation.add_word(session, actor=moderator, phrase=phrase, effect=WordEffect(effect))
     except DomainError as exc:
         return render(
@@ -167,9 +168,9 @@ def _until(duration: str, until: str) -> datetime:
         try:
             day = datetime.strptime(until, "%Y-%m-%d").date()
         except ValueError as exc:
-            raise Invalid(_("Date de fin invalide (AAAA-MM-JJ)."), fields={"until": "format"}) from exc
+            raise Invalid(_("Date de fin invalide (AAAA-MM-JJ)."), field="until") from exc
         return datetime.combine(day, time(23, 59), tzinfo=UTC)
-    raise Invalid(_("Choisissez une durée de suspension."), fields={"duration": "required"})
+    raise Invalid(_("Choisissez une durée de suspension."), field="duration")
 
 
 @router.post("/decide", name="moderation_decide_many")
@@ -226,10 +227,11 @@ def queue_page(
     request: Request,
     session: SessionDep,
     queue: str,
+    rules: RulesDep,
     cursor: Annotated[str | None, Query(max_length=20)] = None,
 ) -> HTMLResponse:
     which = moderation.parse_queue(queue)
-    page = moderation.list_queue(session, queue=which, cursor=cursor)
+    page = moderation.list_queue(session, queue=which, cursor=cursor, rules=rules)
     return render(
         request,
         "moderation/queue.html",

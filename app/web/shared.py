@@ -27,7 +27,7 @@ from markupsafe import Markup
 
 from app.models import Role, Stance, UserStatus, utcnow
 from app.services import reader as reader_service
-from app.services.accounts import Identity
+from app.services.accounts import Identity, write_refusal
 from app.services.reader import Marks
 from app.services.rules import DEFAULT_RULES, Rules
 
@@ -48,7 +48,7 @@ class Reader:
     now: datetime = field(default_factory=utcnow)
     # What they may do with a comment that is not theirs depends only on their vote on it and on
     # the debate: asked once per vote value and page, not once per comment.
-    others: dict[tuple[int, bool], reader_service.Actions] = field(default_factory=dict)
+    others: dict[tuple[int, bool, bool], reader_service.Actions] = field(default_factory=dict)
 
 
 @dataclass
@@ -189,22 +189,37 @@ class Poll(_Part):
 
 
 class Composer(_Part):
-    """The form to react, or the invitation to sign in."""
+    """The form to react (with the reader's answer to the question chosen), the invitation to sign in,
+    or why a suspended or banned reader may not write."""
 
     template = "comments/_composer.html"
 
     def direct(self, ctx: Context, data: dict[str, Any]) -> str:
-        return _render(ctx.environment, self.template, {**ctx.get_all(), **data})
+        viewer = ctx.get("viewer")
+        refusal = write_refusal(viewer) if viewer is not None else None
+        context = {**ctx.get_all(), **data, "refusal": str(refusal) if refusal else ""}
+        return _render(ctx.environment, self.template, context)
 
     def prepare(self, ctx: Context, data: dict[str, Any]) -> Place:
-        place = Place("composer", data)
-        for signed in (False, True):
-            context = {**ctx.get_all(), **data, "viewer": _ANY_READER if signed else None}
-            place.variants[signed] = _split(_render(ctx.environment, self.template, context))
+        place = Place("composer", {**data, "comments_open": ctx["article"].comments_open})
+        for key in [(False, None), *((True, stance) for stance in (None, *Stance))]:
+            context = {
+                **ctx.get_all(),
+                **data,
+                "viewer": _ANY_READER if key[0] else None,
+                "my_stance": key[1],
+            }
+            place.variants[key] = _split(_render(ctx.environment, self.template, context))
         return place
 
     def fill(self, env: Environment, place: Place, reader: Reader) -> tuple[bytes, ...]:
-        return place.variants[reader.viewer is not None]
+        viewer = reader.viewer
+        if viewer is None:
+            return place.variants[(False, None)]
+        refusal = write_refusal(viewer, now=reader.now) if place.data["comments_open"] else None
+        if refusal is not None:  # rare, and theirs alone: drawn for them, never kept
+            return _split(_render(env, "comments/_refusal.html", {"refusal": str(refusal)}))
+        return place.variants[(True, reader.marks.stance)]
 
 
 class Actions(_Part):
@@ -213,7 +228,14 @@ class Actions(_Part):
     template = "comments/_actions.html"
 
     def _actions(
-        self, viewer: Identity | None, data: dict[str, Any], *, my_vote: int, rules: Rules, now: datetime
+        self,
+        viewer: Identity | None,
+        data: dict[str, Any],
+        *,
+        my_vote: int,
+        rules: Rules,
+        now: datetime,
+        reported: bool = False,
     ) -> reader_service.Actions:
         return reader_service.actions(
             viewer,
@@ -221,6 +243,7 @@ class Actions(_Part):
             created_at=data["created_at"],
             comments_open=data["comments_open"],
             my_vote=my_vote,
+            reported=reported,
             rules=rules,
             now=now,
         )
@@ -245,15 +268,16 @@ class Actions(_Part):
     def fill(self, env: Environment, place: Place, reader: Reader) -> tuple[bytes, ...]:
         data = place.data
         my_vote = reader.marks.votes.get(data["id"], 0)
+        reported = data["id"] in reader.marks.reported
         viewer = reader.viewer
         if viewer is not None and data["author_id"] == viewer.id:
             actions = self._actions(viewer, data, my_vote=my_vote, rules=reader.rules, now=reader.now)
         else:
-            key = (my_vote, data["comments_open"])
+            key = (my_vote, data["comments_open"], reported)
             actions = reader.others.get(key)  # type: ignore[assignment]
             if actions is None:
                 actions = reader.others[key] = self._actions(
-                    viewer, data, my_vote=my_vote, rules=reader.rules, now=reader.now
+                    viewer, data, my_vote=my_vote, rules=reader.rules, now=reader.now, reported=reported
                 )
         return self._variant(place, actions, lambda: self._draw(env, data, actions, TOKEN))
 

@@ -17,7 +17,7 @@ def test_a_notification_cursor_that_is_no_number_is_a_400(
     login(client, make_user(session))
     response = client.get("/api/v1/me/notifications", params={"cursor": cursor})
     assert response.status_code == 400, response.text
-    assert response.json()["fields"] == {"cursor": "invalid"}
+    assert response.json()["fields"] == {"cursor": "Curseur de pagination invalide."}
     assert response.json()["detail"]
 
 
@@ -26,7 +26,7 @@ def test_an_article_list_cursor_that_is_no_number_is_a_400(client: TestClient, c
     response = client.get("/api/v1/articles", params={"cursor": cursor})
     assert response.status_code == 400, response.text
     assert set(response.json()) == {"error", "detail", "fields"}
-    assert response.json()["fields"] == {"cursor": "invalid"}
+    assert response.json()["fields"] == {"cursor": "Curseur de pagination invalide."}
 
 
 def test_an_article_list_cursor_in_ascii_digits_pages(client: TestClient, session: Session) -> None:

@@ -54,6 +54,8 @@ def test_an_editor_writes_features_two_responses_and_closes_the_debate(
 
     editor.goto(f"/editor/articles/{slug}")
     editor.get_by_role("button", name="Clore le débat").click()
+    # Asked first, in a modal dialog (issue 15).
+    editor.locator("dialog.confirm-dialog[open]").get_by_role("button", name="Clore le débat").click()
     expect(editor.get_by_role("button", name="Rouvrir le débat")).to_be_visible()
 
     visitor = new_context(open_server).new_page()

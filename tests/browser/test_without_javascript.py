@@ -16,7 +16,8 @@ def post_reaction_without_js(page: Page, slug: str, body: str, stance: str = "fo
     page.locator(f"#comment-form .stance-option.stance-{stance} input").check()
     page.get_by_label("Votre réaction").fill(body)
     page.get_by_role("button", name="Publier", exact=True).click()
-    card = page.locator("#comment-list article.comment", has_text=body)
+    # Posting lands on the new comment's permalink, with the confirmation.
+    card = page.locator("article.comment", has_text=body)
     expect(card).to_be_visible()
     return str(card.get_attribute("id"))
 
@@ -58,7 +59,9 @@ def test_a_reader_posts_a_reaction_without_javascript(
     page, name = no_js_reader(new_context, open_server)
     body = f"Sans JavaScript, ça marche aussi ({unique('r')})."
     comment_id = post_reaction_without_js(page, slug, body, stance="against")
-    expect(page).to_have_url(f"{open_server.url}/articles/{slug}#{comment_id}")
+    number = comment_id.removeprefix("comment-")
+    expect(page).to_have_url(f"{open_server.url}/comments/{number}?posted=1#{comment_id}")
+    expect(page.locator(".notice-success")).to_have_text("Votre réaction est publiée.")
     expect(page.locator(f"#{comment_id} .author")).to_have_text(name)
     expect(page.locator(f"#{comment_id} .stance-badge")).to_have_text("Non, supprimons-la")
 
@@ -87,7 +90,7 @@ def test_a_reader_replies_without_javascript(new_context: ContextFactory, open_s
     expect(bob.locator(".quoted")).to_contain_text("Premier avis.")
     bob.get_by_label("Votre réponse").fill("Réponse sans script.")
     bob.get_by_role("button", name="Publier la réponse").click()
-    reply = bob.locator(f"#replies-{number} article.comment", has_text="Réponse sans script.")
+    reply = bob.locator("article.comment", has_text="Réponse sans script.")
     expect(reply).to_be_visible()
     expect(reply.locator(".author")).to_have_text(bob_name)
 

@@ -4,6 +4,7 @@ among 100,000). `make bench` prints the same plans on a 100,000-comment debate."
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -226,5 +227,6 @@ def test_a_readers_marks_read_their_own_rows_only(big_debate: tuple[sa.Engine, s
     )
     with engine.connect() as conn:
         plan = "\n".join(row[0] for row in conn.exec_driver_sql("EXPLAIN " + sql, arguments))
-    assert "Seq Scan on comment" not in plan, plan
+    # (comment_report, empty here, may be scanned: with rows its (reporter, comment) index is used.)
+    assert not re.search(r"Seq Scan on comment\b", plan), plan
     assert "ix_comment_author" in plan, plan

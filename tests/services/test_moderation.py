@@ -234,7 +234,7 @@ def test_queues_page_oldest_first_with_a_keyset_cursor(session: Session) -> None
 def test_a_cursor_that_is_not_an_ascii_id_is_a_bad_request(session: Session, cursor: str) -> None:
     with pytest.raises(BadRequest) as refused:
         moderation.list_queue(session, queue=moderation.Queue.pending, cursor=cursor)
-    assert refused.value.fields == {"cursor": "invalid"}
+    assert refused.value.fields == {"cursor": "Curseur de pagination invalide."}
     with pytest.raises(BadRequest):
         moderation.list_log(session, cursor=cursor)
 

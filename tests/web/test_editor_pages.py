@@ -101,7 +101,7 @@ def test_end_to_end_an_editor_runs_a_debate(client_for: ClientFor, session: Sess
     assert (
         editor.post(
             "/editor/articles/faut-il-trancher/settings",
-            data={"setting": "open", "value": "off", "csrf_token": token},
+            data={"setting": "open", "value": "off", "confirm": "yes", "csrf_token": token},
         ).status_code
         == 303
     )

@@ -59,7 +59,7 @@ def test_queue_and_log_refuse_a_cursor_that_is_not_ascii_digits(
     for path in ("/api/v1/moderation/queues/pending", "/api/v1/moderation/log"):
         response = client.get(path, params={"cursor": cursor})
         assert response.status_code == 400, path
-        assert response.json()["fields"] == {"cursor": "invalid"}
+        assert response.json()["fields"] == {"cursor": "Curseur de pagination invalide."}
 
 
 def test_bulk_decision_leaves_out_a_box_that_is_not_ascii_digits(

@@ -99,7 +99,7 @@ def test_post_reply_vote_and_stance_as_plain_forms(client: TestClient, session: 
         data={"body": "Mon *avis*", "stance": "against", "csrf_token": token},
     )
     assert posted.status_code == 303
-    assert posted.headers["location"].startswith("/articles/formulaires#comment-")
+    assert posted.headers["location"].startswith("/comments/")
     replied = client.post(
         "/articles/formulaires/comments",
         data={"body": "Je réponds", "parent_id": str(other.id), "csrf_token": token},
@@ -247,7 +247,12 @@ def test_delete_leaves_a_placeholder_when_replies_remain(client: TestClient, ses
     make_comment(session, parent=comment, body="une réponse qui reste")
     sign_in(client, user.username)
     token = page_csrf(client, f"/articles/{comment.article.slug}")
-    assert client.post(f"/comments/{comment.id}/delete", data={"csrf_token": token}).status_code == 303
+    assert (
+        client.post(
+            f"/comments/{comment.id}/delete", data={"csrf_token": token, "confirm": "yes"}
+        ).status_code
+        == 303
+    )
     html = client.get(f"/articles/{comment.article.slug}").text
     assert "[supprimé]" in html
     assert "à effacer" not in html

@@ -7,8 +7,8 @@ from __future__ import annotations
 # The errors these services raise, as callers name them (comments.NotFound, comments.PermissionDenied).
 from app.errors import NotFound, PermissionDenied
 from app.services.comments.counters import bump_version, count_removal
-from app.services.comments.editing import can_edit, delete_comment, edit_comment, may_edit
-from app.services.comments.posting import announce, initial_status, post_comment, publish
+from app.services.comments.editing import can_edit, delete_comment, edit_comment, ensure_can_delete, may_edit
+from app.services.comments.posting import announce, initial_status, post_comment, publish, stance_refusal
 from app.services.comments.reading import (
     Branch,
     Node,
@@ -41,6 +41,7 @@ __all__ = [
     "delete_comment",
     "edit_comment",
     "encode_cursor",
+    "ensure_can_delete",
     "get_comment",
     "initial_status",
     "latest_published",
@@ -50,5 +51,6 @@ __all__ = [
     "parse_sort",
     "post_comment",
     "publish",
+    "stance_refusal",
     "thread",
 ]

@@ -91,12 +91,17 @@ def edit_comment(
     return comment
 
 
+def ensure_can_delete(user: Principal, comment: Comment) -> None:
+    """Its author or the staff: asked before the confirmation too, so nobody is asked for nothing."""
+    if comment.author_id != user.id and not is_staff(user):
+        raise PermissionDenied(_("Vous ne pouvez supprimer que vos propres messages."))
+
+
 def delete_comment(
     session: Session, *, user: Principal, comment: Comment, now: datetime | None = None
 ) -> bool:
     """Delete a comment. Returns True when the row is gone, False when a placeholder stays for its replies."""
-    if comment.author_id != user.id and not is_staff(user):
-        raise PermissionDenied(_("Vous ne pouvez supprimer que vos propres messages."))
+    ensure_can_delete(user, comment)
     if comment.status == CommentStatus.deleted:
         return False
     was_published = comment.status == CommentStatus.published

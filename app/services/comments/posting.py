@@ -70,6 +70,22 @@ def _insert(session: Session, values: dict[str, Any]) -> Comment:
     return persistent(session, Comment, row)
 
 
+def stance_refusal(*, parent_id: int | None, stance: object) -> Invalid | None:
+    """A reaction takes a stance, a reply does not. Asked before anything else is known too, so that
+    an empty form lists every missing field at once."""
+    if parent_id is not None and stance is not None:
+        return Invalid(
+            _("Une réponse ne prend pas position : seule une réaction principale a une position."),
+            field="stance",
+        )
+    if parent_id is None and stance is None:
+        return Invalid(
+            _("Choisissez votre position sur la question avant de publier votre réaction."),
+            field="stance",
+        )
+    return None
+
+
 def post_comment(
     session: Session,
     *,
@@ -86,29 +102,20 @@ def post_comment(
     parent: Any = None
     if data.parent_id is not None:
         if not 1 <= data.parent_id <= MAX_ID:
-            raise Invalid(_("Le message auquel vous répondez n’existe pas."), fields={"parent_id": "unknown"})
+            raise Invalid(_("Le message auquel vous répondez n’existe pas."), field="parent_id")
         parent = _PARENT.first(session, {"parent": data.parent_id})
         if parent is None or not is_visible(parent, author):
-            raise Invalid(_("Le message auquel vous répondez n’existe pas."), fields={"parent_id": "unknown"})
+            raise Invalid(_("Le message auquel vous répondez n’existe pas."), field="parent_id")
         if parent.article_id != article.id:
             raise Invalid(
                 _("Le message auquel vous répondez appartient à un autre article."),
-                fields={"parent_id": "other_article"},
+                field="parent_id",
             )
         if parent.status != CommentStatus.published:
-            raise Invalid(
-                _("On ne peut répondre qu’à un message publié."), fields={"parent_id": "not_published"}
-            )
-        if data.stance is not None:
-            raise Invalid(
-                _("Une réponse ne prend pas position : seule une réaction principale a une position."),
-                fields={"stance": "reply"},
-            )
-    elif data.stance is None:
-        raise Invalid(
-            _("Choisissez votre position sur la question avant de publier votre réaction."),
-            fields={"stance": "required"},
-        )
+            raise Invalid(_("On ne peut répondre qu’à un message publié."), field="parent_id")
+    refusal = stance_refusal(parent_id=data.parent_id, stance=data.stance)
+    if refusal is not None:
+        raise refusal
     status = initial_status(session, author=author, article=article, body=data.body, rules=rules)
     if limiter is not None:
         # Counted only once the comment is known to be acceptable: a form sent back for a fix is free.

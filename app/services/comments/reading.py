@@ -41,7 +41,7 @@ def parse_sort(value: str | None) -> Sort:
         return Sort(value)
     except ValueError as exc:
         raise Invalid(
-            _("Tri inconnu : choisissez best, newest, oldest ou controversial."), fields={"sort": "unknown"}
+            _("Tri inconnu : choisissez best, newest, oldest ou controversial."), field="sort"
         ) from exc
 
 
@@ -135,7 +135,7 @@ def _after(sort: Sort, cursor: str) -> sa.ColumnElement[bool]:
         given_score, given_id = key
         score, last_id = _cursor_score(given_score), _cursor_id(given_id)
     except (ValueError, TypeError, OverflowError, binascii.Error, UnicodeDecodeError, IndexError) as exc:
-        raise BadRequest(_("Curseur de pagination invalide."), fields={"cursor": "invalid"}) from exc
+        raise BadRequest(_("Curseur de pagination invalide."), field="cursor") from exc
     column = COMMENT.c.score_best if sort is Sort.best else COMMENT.c.score_controversy
     return sa.or_(column < score, sa.and_(column == score, COMMENT.c.id < last_id))
 

@@ -32,13 +32,13 @@ DIGEST = "digest"
 def normalise_email(value: str) -> str:
     value = clean_text(value).strip().lower()
     if not EMAIL_RE.fullmatch(value) or len(value) > 254:
-        raise Invalid(_("Adresse e-mail invalide."), fields={"email": "invalid"})
+        raise Invalid(_("Adresse e-mail invalide."), field="email")
     return value
 
 
 def _check_password(value: str) -> None:
     if not MIN_PASSWORD <= len(value) <= MAX_PASSWORD:
-        raise Invalid(_("Le mot de passe doit compter de 8 à 256 caractères."), fields={"password": "length"})
+        raise Invalid(_("Le mot de passe doit compter de 8 à 256 caractères."), field="password")
 
 
 # Password reset -----------------------------------------------------------------------------------
@@ -177,7 +177,7 @@ def change_email(
     if email == user.email:
         return
     if session.exec(select(User.id).where(User.email == email)).first() is not None:
-        raise Conflict(_("Un compte existe déjà avec cette adresse."), fields={"email": "taken"})
+        raise Conflict(_("Un compte existe déjà avec cette adresse."), field="email")
     old = user.email
     user.email = email
     user.email_verified_at = None
@@ -185,7 +185,7 @@ def change_email(
         with session.begin_nested():
             session.flush()
     except sa.exc.IntegrityError as exc:
-        raise Conflict(_("Un compte existe déjà avec cette adresse."), fields={"email": "taken"}) from exc
+        raise Conflict(_("Un compte existe déjà avec cette adresse."), field="email") from exc
     enqueue(
         session,
         config,
@@ -206,12 +206,12 @@ def change_email(
 def set_preferences(session: Session, *, user: User, choices: dict[str, str]) -> None:
     for kind, value in choices.items():
         if kind not in PREFERENCES:
-            raise Invalid(_("Type de message inconnu."), fields={kind: "unknown"})
+            raise Invalid(_("Type de message inconnu."), field=kind)
         try:
             preference = MailPreference(value)
         except ValueError as exc:
             raise Invalid(
-                _("Choix inconnu : immédiatement, résumé quotidien ou jamais."), fields={kind: "invalid"}
+                _("Choix inconnu : immédiatement, résumé quotidien ou jamais."), field=kind
             ) from exc
         setattr(user, PREFERENCES[kind], preference)
     session.flush()

@@ -19,7 +19,7 @@ from app.services.moderation.queues import (
     queue_counts,
 )
 from app.services.moderation.queues import _queue_filter as _queue_filter  # bench/queue_cost.py
-from app.services.moderation.reports import report
+from app.services.moderation.reports import has_reported, report
 from app.services.moderation.sanctions import SUSPENSIONS, sanction
 from app.services.moderation.words import add_word, list_words, remove_word
 
@@ -42,6 +42,7 @@ __all__ = [
     "queue_counts",
     "reject",
     "remove_word",
+    "has_reported",
     "report",
     "sanction",
     "user_record",

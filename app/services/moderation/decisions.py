@@ -73,7 +73,7 @@ def reject(
     note: str | None = None,
 ) -> Comment:
     if reason is None:
-        raise Invalid(_("Choisissez la raison du refus : l’auteur la verra."), fields={"reason": "required"})
+        raise Invalid(_("Choisissez la raison du refus : l’auteur la verra."), field="reason")
     if comment.status not in (CommentStatus.pending, CommentStatus.published):
         raise Conflict(_("Ce message ne peut pas être refusé dans son état actuel."))
     now = utcnow()
@@ -126,7 +126,7 @@ def decide(
         return approve(session, moderator=moderator, comment=comment, note=note)
     if action == "reject":
         return reject(session, moderator=moderator, comment=comment, reason=reason, note=note)
-    raise Invalid(_("Décision inconnue : approve ou reject."), fields={"action": "unknown"})
+    raise Invalid(_("Décision inconnue : approve ou reject."), field="action")
 
 
 def decide_many(
@@ -140,7 +140,7 @@ def decide_many(
 ) -> int:
     """Apply one decision to several comments; returns how many were decided."""
     if not ids:
-        raise Invalid(_("Sélectionnez au moins un message."), fields={"ids": "empty"})
+        raise Invalid(_("Sélectionnez au moins un message."), field="ids")
     done = 0
     for comment in session.exec(
         select(Comment).where(col(Comment.id).in_(ids[:100])).order_by(col(Comment.id))

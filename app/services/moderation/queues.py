@@ -12,8 +12,10 @@ from sqlmodel import Session, col, func, select
 
 from app.errors import BadRequest, NotFound
 from app.i18n import _
-from app.models import Article, Comment, CommentReport, CommentStatus, ModerationAction, User
+from app.models import Article, Comment, CommentReport, CommentStatus, ModerationAction, User, WordRule
 from app.services.accounts import Principal
+from app.services.moderation.held import Held, explain
+from app.services.rules import DEFAULT_RULES, Rules
 from app.text import parse_id
 
 COMMENT = Comment.__table__  # type: ignore[attr-defined]
@@ -37,7 +39,7 @@ def parse_cursor(cursor: str | None) -> int | None:
     """The id a keyset page starts after (the queues' and the log's); None for the first page."""
     if not cursor:
         return None
-    return parse_id(cursor, BadRequest(_("Curseur de pagination invalide."), fields={"cursor": "invalid"}))
+    return parse_id(cursor, BadRequest(_("Curseur de pagination invalide."), field="cursor"))
 
 
 def _queue_filter(queue: Queue) -> sa.ColumnElement[bool]:
@@ -75,6 +77,7 @@ class Card:
     author: AuthorRecord
     reports: list[CommentReport]
     reporters: int
+    held: Held = field(default_factory=Held)
 
 
 @dataclass
@@ -83,7 +86,14 @@ class QueuePage:
     next_cursor: str | None
 
 
-def list_queue(session: Session, *, queue: Queue, cursor: str | None = None, limit: int = 20) -> QueuePage:
+def list_queue(
+    session: Session,
+    *,
+    queue: Queue,
+    cursor: str | None = None,
+    limit: int = 20,
+    rules: Rules = DEFAULT_RULES,
+) -> QueuePage:
     """A page of a queue, oldest first for work to do, newest first for history. Keyset on id, so
     the first page costs the same for 10 or 10,000 waiting comments."""
     limit = max(1, min(limit, 100))
@@ -96,12 +106,15 @@ def list_queue(session: Session, *, queue: Queue, cursor: str | None = None, lim
     rows = list(session.exec(query).all())
     more = len(rows) > limit
     rows = rows[:limit]
-    return QueuePage(cards=_cards(session, rows), next_cursor=str(rows[-1].id) if more and rows else None)
+    return QueuePage(
+        cards=_cards(session, rows, rules=rules), next_cursor=str(rows[-1].id) if more and rows else None
+    )
 
 
-def _cards(session: Session, rows: list[Comment]) -> list[Card]:
+def _cards(session: Session, rows: list[Comment], *, rules: Rules = DEFAULT_RULES) -> list[Card]:
     if not rows:
         return []
+    phrases = list(session.exec(select(WordRule.phrase).order_by(col(WordRule.id))).all())
     ids = [c.id for c in rows]
     parent_ids = {c.parent_id for c in rows if c.parent_id}
     parents = {p.id: p for p in session.exec(select(Comment).where(col(Comment.id).in_(parent_ids))).all()}
@@ -147,6 +160,14 @@ def _cards(session: Session, rows: list[Comment]) -> list[Card]:
                 ),
                 reports=reports.get(c.id or 0, []),
                 reporters=len(reports.get(c.id or 0, [])),
+                held=explain(
+                    c,
+                    article=articles[c.article_id],
+                    author=author,
+                    reporters=len(reports.get(c.id or 0, [])),
+                    rules_phrases=phrases,
+                    rules=rules,
+                ),
             )
         )
     return cards

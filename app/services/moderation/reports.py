@@ -20,6 +20,14 @@ REPORT = CommentReport.__table__  # type: ignore[attr-defined]
 _REPORT_COLUMNS = [column.key for column in REPORT.columns if column.key != "id"]
 
 
+def has_reported(session: Session, *, reporter: Principal, comment_id: int) -> bool:
+    """Whether this reader reported this comment already (through the (reporter, comment) index)."""
+    found = session.execute(
+        sa.select(REPORT.c.id).where(REPORT.c.reporter_id == reporter.id, REPORT.c.comment_id == comment_id)
+    ).first()
+    return found is not None
+
+
 def report(
     session: Session,
     *,

@@ -28,9 +28,7 @@ def sanction(
     now = now or utcnow()
     reason = (reason or "").strip()
     if not reason:
-        raise Invalid(
-            _("Donnez la raison de la sanction : le lecteur la verra."), fields={"reason": "required"}
-        )
+        raise Invalid(_("Donnez la raison de la sanction : le lecteur la verra."), field="reason")
     if user.id == moderator.id:
         raise PermissionDenied(_("Vous ne pouvez pas vous sanctionner vous-même."))
     if user.role.at_least(moderator.role) or (
@@ -39,7 +37,7 @@ def sanction(
         raise PermissionDenied(_("Seul un administrateur peut sanctionner un membre de l’équipe."))
     if action == "suspend":
         if until is None or until <= now:
-            raise Invalid(_("Choisissez une fin de suspension dans le futur."), fields={"until": "past"})
+            raise Invalid(_("Choisissez une fin de suspension dans le futur."), field="until")
         user.status = UserStatus.suspended
         user.suspended_until = until
     elif action == "ban":
@@ -50,7 +48,7 @@ def sanction(
         user.status = UserStatus.active
         user.suspended_until = None
     else:
-        raise Invalid(_("Sanction inconnue : suspend, ban ou lift."), fields={"action": "unknown"})
+        raise Invalid(_("Sanction inconnue : suspend, ban ou lift."), field="action")
     user.status_reason = reason[:500] if action != "lift" else None
     session.flush()
     audit.record(

@@ -20,15 +20,13 @@ def list_words(session: Session) -> list[WordRule]:
 def add_word(session: Session, *, actor: Principal, phrase: str, effect: WordEffect) -> WordRule:
     phrase = " ".join(phrase.split())
     if not phrase or len(phrase) > 200:
-        raise Invalid(_("L’expression doit compter de 1 à 200 caractères."), fields={"phrase": "length"})
+        raise Invalid(_("L’expression doit compter de 1 à 200 caractères."), field="phrase")
     if not wordmatch.phrase_forms(phrase):
         # Only invisible characters or punctuation: a rule that could never match anything.
-        raise Invalid(
-            _("L’expression doit contenir au moins une lettre ou un chiffre."), fields={"phrase": "letters"}
-        )
+        raise Invalid(_("L’expression doit contenir au moins une lettre ou un chiffre."), field="phrase")
     key = fold(phrase)
     if session.exec(select(WordRule.id).where(WordRule.phrase_key == key)).first() is not None:
-        raise Conflict(_("Cette expression est déjà dans la liste."), fields={"phrase": "duplicate"})
+        raise Conflict(_("Cette expression est déjà dans la liste."), field="phrase")
     rule = WordRule(phrase=phrase, phrase_key=key, effect=effect, created_by_id=actor.id)
     session.add(rule)
     session.flush()
