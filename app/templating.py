@@ -40,7 +40,8 @@ def format_dt(value: datetime | None, fmt: str = "d MMM y 'à' HH:mm") -> str:
 
 
 def _iso(value: datetime | None) -> str:
-    return value.astimezone(UTC).isoformat() if value else ""
+    """For <time datetime> and Atom: whole seconds (HTML allows at most three decimals)."""
+    return value.astimezone(UTC).isoformat(timespec="seconds") if value else ""
 
 
 def _number(value: int | float) -> str:
