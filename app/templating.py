@@ -15,6 +15,7 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from app import i18n
+from app.static import static_url
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
 
@@ -67,6 +68,7 @@ def make_environment() -> Environment:
     env.filters["iso"] = _iso
     env.filters["number"] = _number
     env.filters["percent"] = _percent
+    env.globals["static"] = static_url
     return env
 
 
