@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup run test lint bench bench-writes clean messages translations
+.PHONY: setup run test lint bench bench-writes bench-compression lighthouse clean messages translations
 
 $(STAMP): pyproject.toml requirements.lock
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
@@ -59,6 +59,15 @@ bench: setup
 
 bench-writes: setup
 	$(BIN)/python bench/writes.py
+
+bench-compression: setup
+	$(BIN)/python bench/compression.py
+
+# Lighthouse (npm, tests/browser) with Debian's Chromium on the article page: the four scores, mobile
+# and desktop, anonymous and signed in.
+lighthouse: setup
+	test -x tests/browser/node_modules/.bin/lighthouse || npm ci --prefix tests/browser --no-audit --no-fund
+	CHROME_PATH=$${CHROME_PATH:-/usr/bin/chromium} $(BIN)/python bench/lighthouse.py
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, Request
-from fastapi.staticfiles import StaticFiles
+from starlette.middleware.gzip import GZipMiddleware
 
 from app import routing
 from app.config import Settings
@@ -26,11 +25,13 @@ from app.services.health import HEALTH_TIMEOUT, HealthProbe
 from app.services.mail import MailConfig
 from app.services.ratelimit import Limit, Limits, make_limiter, parse_networks
 from app.services.rules import Rules
+from app.static import STATIC_DIR, VersionedStaticFiles, favicon
 from app.templating import make_environment
 from app.web import mail as mail_web
 from app.web import shared
 
-STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
+# gzip level 6: within 1 % of level 9's size on a debate page, for a fraction of its time.
+GZIP_LEVEL = 6
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -104,7 +105,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     include_flat(app.router, web.router)
     include_flat(app.router, observability.router)
     include_flat(app.router, mail_web.public_router)  # one-click unsubscribe: no CSRF token (RFC 8058)
-    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.mount("/static", VersionedStaticFiles(directory=STATIC_DIR), name="static")
+    app.add_route("/favicon.ico", favicon, include_in_schema=False)
     index = routing.install(app.router)
     for exc_class, handler in exception_handlers().items():
         app.add_exception_handler(exc_class, handler)
@@ -118,6 +120,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         default_locale=settings.default_locale,
         route_of=index.route_of,
     )
+    # Pages, fragments, JSON and static text over 500 bytes go out compressed; the live event stream
+    # (text/event-stream) is left alone by Starlette's GZipMiddleware, so never buffered.
+    app.add_middleware(GZipMiddleware, minimum_size=500, compresslevel=GZIP_LEVEL)
     # Outermost: request ids, timing and counts cover every answer, 413s included.
     app.add_middleware(ObservabilityMiddleware, metrics=app.state.metrics)
     return app

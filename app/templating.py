@@ -12,6 +12,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from app import i18n
 from app.dates import babel_locale, format_dt, iso
+from app.static import static_url
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
 
@@ -43,6 +44,7 @@ def make_environment() -> Environment:
     env.filters["iso"] = iso
     env.filters["number"] = _number
     env.filters["percent"] = _percent
+    env.globals["static"] = static_url
     return env
 
 

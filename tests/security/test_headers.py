@@ -162,7 +162,7 @@ def test_no_template_has_inline_script_or_style() -> None:
             offenders.append(f"{path.name}: <style>")
         if re.search(r"\sstyle\s*=", text, re.I):
             offenders.append(f"{path.name}: style attribute")
-        if re.search(r"\son[a-z]+\s*=", text, re.I) or re.search(r"\shx-on", text, re.I):
+        if re.search(r"\son[a-z]+\s*=", text, re.I) or re.search(r"\s(data-)?hx-on", text, re.I):
             offenders.append(f"{path.name}: inline event handler")
         if re.search(r"javascript:", text, re.I):
             offenders.append(f"{path.name}: javascript: URL")
