@@ -246,6 +246,17 @@ ArticleDep = Annotated[Article, Depends(get_article_or_404)]
 CommentDep = Annotated[Comment, Depends(get_comment_or_404)]
 
 
+async def require_local_accounts(request: Request) -> None:
+    """TRIBUNE_LOCAL_ACCOUNTS=false: the newsroom's accounts are the only door (single sign-on)."""
+    if not request.app.state.settings.local_accounts:
+        raise PermissionDenied(
+            _("Les comptes propres à ce site sont désactivés : connectez-vous avec votre compte du journal.")
+        )
+
+
+LocalAccounts = Depends(require_local_accounts)
+
+
 # CSRF -------------------------------------------------------------------------------------------
 
 

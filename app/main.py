@@ -26,9 +26,11 @@ from app.services.health import HEALTH_TIMEOUT, HealthProbe
 from app.services.mail import MailConfig
 from app.services.ratelimit import Limit, Limits, make_limiter, parse_networks
 from app.services.rules import Rules
+from app.services.sso import TokenConfig
 from app.templating import make_environment
 from app.web import mail as mail_web
 from app.web import shared
+from app.web import sso as sso_web
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 
@@ -85,6 +87,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         ),
     )
     app.state.trusted_proxies = parse_networks(settings.trusted_proxies)
+    app.state.sso = TokenConfig.of(
+        secret=settings.sso_secret,
+        public_key=settings.sso_public_key,
+        issuer=settings.sso_issuer,
+        trust_roles=settings.sso_trust_roles,
+    )
     app.state.render_cache = RenderCache()
     app.state.metrics = Metrics()
     app.state.broker = make_broker(
@@ -96,6 +104,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.jinja = make_environment()
     app.state.jinja.globals.update(part=shared.part, is_staff=is_staff, own_body=comments.own_body, Role=Role)
+    app.state.jinja.globals.update(
+        local_accounts=settings.local_accounts,
+        newsroom_login=sso_web.newsroom_login(settings),
+        embed_origins=settings.embed_origins,
+    )
     app.state.template_globals = _template_globals
 
     from app import api, observability, web
@@ -117,6 +130,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         https=settings.https,
         default_locale=settings.default_locale,
         route_of=index.route_of,
+        embed_origins=settings.embed_origins,
     )
     # Outermost: request ids, timing and counts cover every answer, 413s included.
     app.add_middleware(ObservabilityMiddleware, metrics=app.state.metrics)

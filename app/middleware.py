@@ -52,6 +52,18 @@ BASE_HEADERS = [
     (b"x-frame-options", b"DENY"),
     (b"cross-origin-opener-policy", b"same-origin"),
 ]
+EMBED_PREFIX = "/embed/"
+
+
+def embed_headers(origins: list[str]) -> list[tuple[bytes, bytes]]:
+    """The headers of /embed/* (issue 17): the same, but the newsroom's sites (TRIBUNE_EMBED_ORIGINS)
+    may frame it, and no X-Frame-Options (it cannot name them; frame-ancestors supersedes it)."""
+    ancestors = " ".join(origins) or "'none'"
+    policy = CSP.replace("frame-ancestors 'none'", f"frame-ancestors {ancestors}")
+    return [
+        (b"content-security-policy", policy.encode()),
+        *(h for h in BASE_HEADERS if h[0] not in (b"content-security-policy", b"x-frame-options")),
+    ]
 
 
 def _cookies(scope: Scope) -> dict[str, str]:
@@ -72,8 +84,10 @@ class TribuneMiddleware:
         https: bool = False,
         default_locale: str = "fr",
         route_of: RouteOf | None = None,
+        embed_origins: list[str] | None = None,
     ) -> None:
         self.app = app
+        self.embed_headers = embed_headers(embed_origins or [])
         self.https = https
         self.default_locale = default_locale
         # (method, route template) of the route a request will reach (routing.RouteIndex.route_of).
@@ -153,7 +167,8 @@ class TribuneMiddleware:
                 started = True
                 out = list(message.get("headers", []))
                 names = {name.lower() for name, _value in out}
-                out.extend(h for h in BASE_HEADERS if h[0] not in names)
+                base = self.embed_headers if path.startswith(EMBED_PREFIX) else BASE_HEADERS
+                out.extend(h for h in base if h[0] not in names)
                 if not is_static and b"cache-control" not in names:
                     out.append((b"cache-control", b"no-store" if signed_in else b"no-cache"))
                 if new_anon and not is_static:
