@@ -17,6 +17,7 @@ from app.handlers import exception_handlers
 from app.middleware import TribuneMiddleware
 from app.models import Role
 from app.observability import Metrics, ObservabilityMiddleware
+from app.oidc import OidcClient
 from app.routing import include_flat
 from app.services import comments
 from app.services.accounts import SessionPolicy, is_staff
@@ -87,6 +88,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         ),
     )
     app.state.trusted_proxies = parse_networks(settings.trusted_proxies)
+    app.state.oidc = (
+        OidcClient(
+            issuer=settings.oidc_issuer,
+            client_id=settings.oidc_client_id or "",
+            client_secret=settings.oidc_client_secret or "",
+            redirect_uri=f"{settings.base_url}/sso/oidc/callback",
+        )
+        if settings.oidc_issuer
+        else None
+    )
     app.state.sso = TokenConfig.of(
         secret=settings.sso_secret,
         public_key=settings.sso_public_key,

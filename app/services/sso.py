@@ -29,6 +29,7 @@ from app.security import NO_PASSWORD
 from app.services.accounts import username_key
 
 TOKEN_PROVIDER = "token"
+OIDC_PROVIDER = "oidc"
 MAX_LIFETIME = timedelta(minutes=10)
 # Clocks differ a little between the newsroom's servers and ours.
 LEEWAY = timedelta(seconds=30)
