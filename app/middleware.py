@@ -55,14 +55,25 @@ BASE_HEADERS = [
 EMBED_PREFIX = "/embed/"
 
 
+def site_headers(origins: list[str]) -> list[tuple[bytes, bytes]]:
+    """Every answer's headers. With sites that embed the debate (TRIBUNE_EMBED_ORIGINS), a form may
+    lead to them: signing in from the frame ends with a redirect back to the newsroom's page, and
+    form-action also governs a form's redirects."""
+    if not origins:
+        return BASE_HEADERS
+    policy = CSP.replace("form-action 'self'", "form-action 'self' " + " ".join(origins))
+    return [(b"content-security-policy", policy.encode()), *BASE_HEADERS[1:]]
+
+
 def embed_headers(origins: list[str]) -> list[tuple[bytes, bytes]]:
     """The headers of /embed/* (issue 17): the same, but the newsroom's sites (TRIBUNE_EMBED_ORIGINS)
     may frame it, and no X-Frame-Options (it cannot name them; frame-ancestors supersedes it)."""
     ancestors = " ".join(origins) or "'none'"
-    policy = CSP.replace("frame-ancestors 'none'", f"frame-ancestors {ancestors}")
+    site = site_headers(origins)
+    policy = site[0][1].decode().replace("frame-ancestors 'none'", f"frame-ancestors {ancestors}")
     return [
         (b"content-security-policy", policy.encode()),
-        *(h for h in BASE_HEADERS if h[0] not in (b"content-security-policy", b"x-frame-options")),
+        *(h for h in site[1:] if h[0] != b"x-frame-options"),
     ]
 
 
@@ -87,6 +98,7 @@ class TribuneMiddleware:
         embed_origins: list[str] | None = None,
     ) -> None:
         self.app = app
+        self.site_headers = site_headers(embed_origins or [])
         self.embed_headers = embed_headers(embed_origins or [])
         self.https = https
         self.default_locale = default_locale
@@ -167,7 +179,7 @@ class TribuneMiddleware:
                 started = True
                 out = list(message.get("headers", []))
                 names = {name.lower() for name, _value in out}
-                base = self.embed_headers if path.startswith(EMBED_PREFIX) else BASE_HEADERS
+                base = self.embed_headers if path.startswith(EMBED_PREFIX) else self.site_headers
                 out.extend(h for h in base if h[0] not in names)
                 if not is_static and b"cache-control" not in names:
                     out.append((b"cache-control", b"no-store" if signed_in else b"no-cache"))

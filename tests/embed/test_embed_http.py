@@ -60,6 +60,11 @@ def test_only_the_frame_may_be_framed_and_only_by_the_newsroom(http: httpx.Clien
         headers = http.get(path).headers
         assert "frame-ancestors 'none'" in headers["content-security-policy"], path
         assert headers["x-frame-options"] == "DENY", path
+        # Signing in from the frame ends with a redirect to the newsroom's page: form-action allows it.
+        assert (
+            f"form-action 'self' {EMBEDDER} https://blog.journal.example"
+            in headers["content-security-policy"]
+        )
 
 
 def test_an_unknown_article_is_a_404_the_frame_can_show(http: httpx.Client) -> None:
