@@ -118,6 +118,9 @@ class Settings(BaseSettings):
     local_accounts: bool = True
     # The newsroom's sites that may frame /embed/* (scheme://host[:port], comma-separated).
     embed_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    # The first view of an unknown slug from one of those sites' pages makes a draft article from the
+    # page (canonical address, title, og:description), closed until an editor opens it.
+    embed_autocreate: bool = False
 
     @field_validator("trusted_proxies", "metrics_networks", "embed_origins", mode="before")
     @classmethod

@@ -13,6 +13,9 @@
     div.setAttribute("data-tribune-mounted", "1");
     var path = "/embed/" + encodeURIComponent(div.getAttribute("data-tribune-article") || "");
     var token = div.getAttribute("data-tribune-token");
+    // The page's own address: a debate Tribune does not know yet may be made from it (autocreate).
+    var canonical = document.querySelector('link[rel="canonical"]');
+    path += "?" + new URLSearchParams({ source: canonical ? canonical.href : location.href.split("#")[0] });
     var src = token ? "/sso?" + new URLSearchParams({ token: token, next: path }) : path;
     var here = location.href.split("#")[0];
     var frame = document.createElement("iframe");

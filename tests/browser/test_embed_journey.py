@@ -147,8 +147,10 @@ def test_a_reader_debates_inside_the_newsroom_page(browser: Browser, site: Site)
 
         # Reading: the debate is in the frame, and the frame has grown to its content.
         frame_element = page.locator(f"div[data-tribune-article='{site.slug}'] iframe")
-        src = f"{site.tribune_url}/embed/{site.slug}#origin=" + quote(site.www_url, safe="")
-        expect(frame_element).to_have_attribute("src", re.compile("^" + re.escape(src) + "&page="))
+        source = "?source=" + quote(site.www_url + HOST_PAGE, safe="")
+        origin = "#origin=" + quote(site.www_url, safe="")
+        src = f"{site.tribune_url}/embed/{site.slug}{source}{origin}&page="
+        expect(frame_element).to_have_attribute("src", re.compile("^" + re.escape(src)))
         frame = page.frame_locator(f"div[data-tribune-article='{site.slug}'] iframe")
         expect(frame.locator("#debate-title")).to_be_visible()
         expect(frame.locator(f"#comment-{earlier}")).to_be_visible()
