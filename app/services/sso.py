@@ -132,6 +132,9 @@ def verify_token(
         )
     except jwt.InvalidSignatureError as exc:
         raise BadToken(_("Jeton refusé : la signature ne correspond pas.")) from exc
+    except jwt.InvalidAudienceError as exc:
+        # A token meant for another service of the newsroom (Tribune's tokens name no audience).
+        raise BadToken(_("Jeton refusé : il est destiné à un autre service (« aud »).")) from exc
     except jwt.InvalidTokenError as exc:
         raise BadToken(_("Jeton refusé : il est illisible.")) from exc
     if config.issuer is not None and claims.get("iss") != config.issuer:

@@ -166,3 +166,9 @@ def test_a_token_with_an_invalid_username_is_refused(session: Session) -> None:
 def test_tokens_are_refused_when_none_is_configured(session: Session) -> None:
     config = sso.TokenConfig.of(secret=None, public_key=None)
     assert "pas configurée" in _refusal(session, hs256(), config)
+
+
+def test_a_token_meant_for_another_service_is_refused(session: Session) -> None:
+    payload = claims()
+    payload["aud"] = "https://abonnements.journal.test"
+    assert "destiné à un autre service" in _refusal(session, hs256(payload))
