@@ -16,7 +16,7 @@ from app import i18n
 from app.config import Settings
 from app.errors import NotFound, PermissionDenied, Unauthorized
 from app.i18n import _
-from app.middleware import LOCALE_COOKIE, SESSION_COOKIE
+from app.middleware import LOCALE_COOKIE, SESSION_COOKIE, writes
 from app.models import Article, Comment, Role, User
 from app.security import same, sign, token_digest
 from app.services import accounts, articles, comments, events, notifications
@@ -73,7 +73,9 @@ async def get_work(request: Request) -> AsyncIterator[UnitOfWork]:
 
 def new_work(request: Request) -> UnitOfWork:
     info = {BROKER_KEY: request.app.state.broker}
-    return UnitOfWork(request.app.state.engine, write=request.method in UNSAFE_METHODS, info=info)
+    return UnitOfWork(
+        request.app.state.engine, write=writes(request.method, request.scope["path"]), info=info
+    )
 
 
 @asynccontextmanager

@@ -40,6 +40,14 @@ BODY_LIMITS: dict[tuple[str, str], int] = {
     ("POST", "/editor/import"): IMPORT_BODY_BYTES,
 }
 RouteOf = Callable[[Scope], "tuple[str, str] | None"]
+# GET routes that sign a reader in (single sign-on, issue 17: a link or a redirect brings the browser
+# there): they write like a POST, so they begin as writers and queue at SQLite's write gate like one.
+WRITING_GETS = frozenset({"/sso", "/sso/oidc/callback"})
+
+
+def writes(method: str, path: str) -> bool:
+    return method in ("POST", "PUT", "PATCH", "DELETE") or path in WRITING_GETS
+
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; "
