@@ -7,6 +7,7 @@ import secrets
 from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -98,7 +99,30 @@ class Settings(BaseSettings):
     password_resets_per_address: int = 5  # per hour and client address
     password_resets_per_account: int = 3  # per hour and e-mail address
 
-    @field_validator("trusted_proxies", "metrics_networks", mode="before")
+    # Single sign-on and embedding (issue 17; app/services/sso.py, app/web/sso.py, app/web/embed.py).
+    # Signed tokens: HS256 with sso_secret, or RS256 / EdDSA with sso_public_key (PEM text); when
+    # sso_issuer is set, a token must name it in `iss`. A token's `user.role` is obeyed only with
+    # sso_trust_roles. sso_login_url: the newsroom's sign-in page, where /login sends readers when
+    # local accounts are off (it comes back to /sso?token=…&next=…).
+    sso_secret: str | None = None
+    sso_public_key: str | None = None
+    sso_issuer: str | None = None
+    sso_trust_roles: bool = False
+    sso_login_url: str | None = None
+    # OpenID Connect: the provider's issuer URL (its discovery document is read from it) and this
+    # site's client; the redirect URI is {base_url}/sso/oidc/callback.
+    oidc_issuer: str | None = None
+    oidc_client_id: str | None = None
+    oidc_client_secret: str | None = None
+    # False: no registration, no password sign-in; the newsroom's accounts are the only door.
+    local_accounts: bool = True
+    # The newsroom's sites that may frame /embed/* (scheme://host[:port], comma-separated).
+    embed_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    # The first view of an unknown slug from one of those sites' pages makes a draft article from the
+    # page (canonical address, title, og:description), closed until an editor opens it.
+    embed_autocreate: bool = False
+
+    @field_validator("trusted_proxies", "metrics_networks", "embed_origins", mode="before")
     @classmethod
     def _split_list(cls, value: object) -> object:
         if isinstance(value, str):
@@ -111,6 +135,17 @@ class Settings(BaseSettings):
         for network in value:
             ipaddress.ip_network(network, strict=False)  # a typo fails at start, not at each scrape
         return value
+
+    @field_validator("embed_origins")
+    @classmethod
+    def _valid_origins(cls, value: list[str]) -> list[str]:
+        origins = []
+        for origin in value:
+            parts = urlsplit(origin.rstrip("/"))
+            if parts.scheme not in ("http", "https") or not parts.netloc or parts.path or parts.query:
+                raise ValueError(f"embed origin {origin!r}: expected scheme://host[:port]")
+            origins.append(f"{parts.scheme}://{parts.netloc.lower()}")
+        return origins
 
     @cached_property
     def effective_database_url(self) -> str:

@@ -16,7 +16,7 @@ from app import i18n
 from app.config import Settings
 from app.errors import NotFound, PermissionDenied, Unauthorized
 from app.i18n import _
-from app.middleware import LOCALE_COOKIE, SESSION_COOKIE
+from app.middleware import LOCALE_COOKIE, SESSION_COOKIE, writes
 from app.models import Article, Comment, Role, User
 from app.security import same, sign, token_digest
 from app.services import accounts, articles, comments, events, notifications
@@ -73,7 +73,9 @@ async def get_work(request: Request) -> AsyncIterator[UnitOfWork]:
 
 def new_work(request: Request) -> UnitOfWork:
     info = {BROKER_KEY: request.app.state.broker}
-    return UnitOfWork(request.app.state.engine, write=request.method in UNSAFE_METHODS, info=info)
+    return UnitOfWork(
+        request.app.state.engine, write=writes(request.method, request.scope["path"]), info=info
+    )
 
 
 @asynccontextmanager
@@ -244,6 +246,17 @@ async def get_comment_or_404(request: Request, comment_id: CommentId, work: Work
 
 ArticleDep = Annotated[Article, Depends(get_article_or_404)]
 CommentDep = Annotated[Comment, Depends(get_comment_or_404)]
+
+
+async def require_local_accounts(request: Request) -> None:
+    """TRIBUNE_LOCAL_ACCOUNTS=false: the newsroom's accounts are the only door (single sign-on)."""
+    if not request.app.state.settings.local_accounts:
+        raise PermissionDenied(
+            _("Les comptes propres à ce site sont désactivés : connectez-vous avec votre compte du journal.")
+        )
+
+
+LocalAccounts = Depends(require_local_accounts)
 
 
 # CSRF -------------------------------------------------------------------------------------------

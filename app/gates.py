@@ -11,7 +11,7 @@ from typing import Any
 from app.db import POOL_SIZE
 from app.errors import RETRY_AFTER_UNAVAILABLE
 from app.i18n import _
-from app.middleware import SESSION_COOKIE, answer, read_body
+from app.middleware import SESSION_COOKIE, answer, read_body, writes
 
 # Waiting for a slot longer than this is answered 503 (TRIBUNE_QUEUE_TIMEOUT sets it per app).
 QUEUE_TIMEOUT = 2.0
@@ -34,7 +34,7 @@ class SQLiteWriteGate:
         self.timeout = timeout
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        if scope["type"] != "http" or scope["method"] not in ("POST", "PUT", "PATCH", "DELETE"):
+        if scope["type"] != "http" or not writes(scope["method"], scope["path"]):
             await self.app(scope, receive, send)
             return
         _body, replay = await read_body(receive)

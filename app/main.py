@@ -16,6 +16,7 @@ from app.handlers import exception_handlers
 from app.middleware import TribuneMiddleware
 from app.models import Role
 from app.observability import Metrics, ObservabilityMiddleware
+from app.oidc import OidcClient
 from app.routing import include_flat
 from app.services import comments
 from app.services.accounts import SessionPolicy, is_staff
@@ -25,10 +26,12 @@ from app.services.health import HEALTH_TIMEOUT, HealthProbe
 from app.services.mail import MailConfig
 from app.services.ratelimit import Limit, Limits, make_limiter, parse_networks
 from app.services.rules import Rules
+from app.services.sso import TokenConfig
 from app.static import STATIC_DIR, VersionedStaticFiles, favicon
 from app.templating import make_environment
 from app.web import mail as mail_web
 from app.web import shared
+from app.web import sso as sso_web
 
 # gzip level 6: within 1 % of level 9's size on a debate page, for a fraction of its time.
 GZIP_LEVEL = 6
@@ -86,6 +89,22 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         ),
     )
     app.state.trusted_proxies = parse_networks(settings.trusted_proxies)
+    app.state.oidc = (
+        OidcClient(
+            issuer=settings.oidc_issuer,
+            client_id=settings.oidc_client_id or "",
+            client_secret=settings.oidc_client_secret or "",
+            redirect_uri=f"{settings.base_url}/sso/oidc/callback",
+        )
+        if settings.oidc_issuer
+        else None
+    )
+    app.state.sso = TokenConfig.of(
+        secret=settings.sso_secret,
+        public_key=settings.sso_public_key,
+        issuer=settings.sso_issuer,
+        trust_roles=settings.sso_trust_roles,
+    )
     app.state.render_cache = RenderCache()
     app.state.metrics = Metrics()
     app.state.broker = make_broker(
@@ -97,6 +116,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.jinja = make_environment()
     app.state.jinja.globals.update(part=shared.part, is_staff=is_staff, own_body=comments.own_body, Role=Role)
+    app.state.jinja.globals.update(
+        local_accounts=settings.local_accounts,
+        newsroom_login=sso_web.newsroom_login(settings),
+        embed_origins=settings.embed_origins,
+    )
     app.state.template_globals = _template_globals
 
     from app import api, observability, web
@@ -119,6 +143,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         https=settings.https,
         default_locale=settings.default_locale,
         route_of=index.route_of,
+        embed_origins=settings.embed_origins,
     )
     # Pages, fragments, JSON and static text over 500 bytes go out compressed; the live event stream
     # (text/event-stream) is left alone by Starlette's GZipMiddleware, so never buffered.

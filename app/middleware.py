@@ -40,6 +40,14 @@ BODY_LIMITS: dict[tuple[str, str], int] = {
     ("POST", "/editor/import"): IMPORT_BODY_BYTES,
 }
 RouteOf = Callable[[Scope], "tuple[str, str] | None"]
+# GET routes that sign a reader in (single sign-on, issue 17: a link or a redirect brings the browser
+# there): they write like a POST, so they begin as writers and queue at SQLite's write gate like one.
+WRITING_GETS = frozenset({"/sso", "/sso/oidc/callback"})
+
+
+def writes(method: str, path: str) -> bool:
+    return method in ("POST", "PUT", "PATCH", "DELETE") or path in WRITING_GETS
+
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; "
@@ -52,6 +60,29 @@ BASE_HEADERS = [
     (b"x-frame-options", b"DENY"),
     (b"cross-origin-opener-policy", b"same-origin"),
 ]
+EMBED_PREFIX = "/embed/"
+
+
+def site_headers(origins: list[str]) -> list[tuple[bytes, bytes]]:
+    """Every answer's headers. With sites that embed the debate (TRIBUNE_EMBED_ORIGINS), a form may
+    lead to them: signing in from the frame ends with a redirect back to the newsroom's page, and
+    form-action also governs a form's redirects."""
+    if not origins:
+        return BASE_HEADERS
+    policy = CSP.replace("form-action 'self'", "form-action 'self' " + " ".join(origins))
+    return [(b"content-security-policy", policy.encode()), *BASE_HEADERS[1:]]
+
+
+def embed_headers(origins: list[str]) -> list[tuple[bytes, bytes]]:
+    """The headers of /embed/* (issue 17): the same, but the newsroom's sites (TRIBUNE_EMBED_ORIGINS)
+    may frame it, and no X-Frame-Options (it cannot name them; frame-ancestors supersedes it)."""
+    ancestors = " ".join(origins) or "'none'"
+    site = site_headers(origins)
+    policy = site[0][1].decode().replace("frame-ancestors 'none'", f"frame-ancestors {ancestors}")
+    return [
+        (b"content-security-policy", policy.encode()),
+        *(h for h in site[1:] if h[0] != b"x-frame-options"),
+    ]
 
 
 def _cookies(scope: Scope) -> dict[str, str]:
@@ -72,8 +103,11 @@ class TribuneMiddleware:
         https: bool = False,
         default_locale: str = "fr",
         route_of: RouteOf | None = None,
+        embed_origins: list[str] | None = None,
     ) -> None:
         self.app = app
+        self.site_headers = site_headers(embed_origins or [])
+        self.embed_headers = embed_headers(embed_origins or [])
         self.https = https
         self.default_locale = default_locale
         # (method, route template) of the route a request will reach (routing.RouteIndex.route_of).
@@ -153,7 +187,8 @@ class TribuneMiddleware:
                 started = True
                 out = list(message.get("headers", []))
                 names = {name.lower() for name, _value in out}
-                out.extend(h for h in BASE_HEADERS if h[0] not in names)
+                base = self.embed_headers if path.startswith(EMBED_PREFIX) else self.site_headers
+                out.extend(h for h in base if h[0] not in names)
                 if not is_static and b"cache-control" not in names:
                     out.append((b"cache-control", b"no-store" if signed_in else b"no-cache"))
                 if new_anon and not is_static:

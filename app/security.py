@@ -12,6 +12,9 @@ password_context = CryptContext(schemes=["argon2"], deprecated="auto")
 
 # Verified against when the account does not exist, so an unknown name costs the same time.
 _DUMMY_HASH = password_context.hash("tribune-timing-equaliser")
+# The password hash of an account that signs in only through the newsroom (single sign-on): no
+# password matches it.
+NO_PASSWORD = "!sso"
 
 
 def hash_password(password: str) -> str:
@@ -20,7 +23,7 @@ def hash_password(password: str) -> str:
 
 def verify_password(password: str, password_hash: str | None) -> tuple[bool, str | None]:
     """Return (valid, new_hash); new_hash is set when the stored hash should be upgraded."""
-    if password_hash is None:
+    if password_hash is None or password_hash == NO_PASSWORD:
         password_context.verify(password, _DUMMY_HASH)
         return False, None
     valid, new_hash = password_context.verify_and_update(password, password_hash)

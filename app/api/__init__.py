@@ -20,3 +20,6 @@ include_flat(router, notifications.router)
 from app.api import me  # noqa: E402 - kept apart from the list above, which others edit
 
 include_flat(router, me.router)
+from app.api import sso  # noqa: E402 - single sign-on (issue 17)
+
+include_flat(router, sso.router)

@@ -7,6 +7,7 @@ from app.api.schemas import LoginOut, SessionOut, UserOut, user_out
 from app.deps import (
     CurrentUser,
     LimiterDep,
+    LocalAccounts,
     SessionDep,
     SettingsDep,
     Viewer,
@@ -23,7 +24,7 @@ from app.services.mail import flows
 router = APIRouter(prefix="/auth", tags=["auth"])
 
 
-@router.post("/register", status_code=201, response_model=UserOut)
+@router.post("/register", status_code=201, response_model=UserOut, dependencies=[LocalAccounts])
 def register(request: Request, session: SessionDep, data: UserCreate) -> Response:
     """Create a reader account."""
     user = accounts.register(session, data=data)
@@ -31,7 +32,7 @@ def register(request: Request, session: SessionDep, data: UserCreate) -> Respons
     return json_response(user_out(user), 201)
 
 
-@router.post("/login", response_model=LoginOut)
+@router.post("/login", response_model=LoginOut, dependencies=[LocalAccounts])
 def login(
     request: Request, session: SessionDep, settings: SettingsDep, limiter: LimiterDep, data: LoginRequest
 ) -> Response:

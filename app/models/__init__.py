@@ -23,6 +23,7 @@ from app.models.base import (  # noqa: E402
 from app.models.comment import Comment, CommentReport, CommentRevision, CommentVote  # noqa: E402
 from app.models.mail import MailPreference, MailStatus, OutboxMessage  # noqa: E402
 from app.models.moderation import ModerationAction, Notification, WordRule  # noqa: E402
+from app.models.sso import LinkedAccount, UsedToken  # noqa: E402
 from app.models.user import AuthSession, User  # noqa: E402
 
 __all__ = [
@@ -38,11 +39,13 @@ __all__ = [
     "CommentRevision",
     "CommentStatus",
     "CommentVote",
+    "LinkedAccount",
     "Reason",
     "Role",
     "Stance",
     "StanceDaily",
     "StanceVote",
+    "UsedToken",
     "User",
     "UserStatus",
     "WordEffect",

@@ -247,3 +247,43 @@ def record_daily_tally(session: Session, *, article: Article, today: date | None
         from sqlalchemy.dialects.sqlite import insert  # type: ignore[assignment]
     statement = insert(table).values(article_id=article.id, day=today, **values)
     session.execute(statement.on_conflict_do_update(index_elements=["article_id", "day"], set_=values))
+
+
+def article_exists(session: Session, *, slug: str) -> bool:
+    """Whether the slug is taken, published or not (the embed's autocreation asks, issue 17)."""
+    return session.exec(select(Article.id).where(Article.slug == slug[:200])).first() is not None
+
+
+def create_embedded_draft(
+    session: Session, *, slug: str, title: str, lede: str, source_url: str, now: datetime | None = None
+) -> Article | None:
+    """A draft for a debate first seen in a newsroom page (TRIBUNE_EMBED_AUTOCREATE): unpublished and
+    closed until an editor opens it; its body links to the page. None when the slug is not one Tribune
+    accepts, or another request has just made it."""
+    if not SLUG_RE.fullmatch(slug) or len(slug) > 120:
+        return None
+    title = (title or slug)[:300]
+    label = _("Article du journal")
+    body = f"[{label}]({source_url.replace(')', '%29')})\n"
+    article = Article(
+        slug=slug,
+        title=title,
+        lede=lede[:2000],
+        body_markdown=body,
+        body_html=render_article(body),
+        question=_("Qu’en pensez-vous ?"),
+        label_for=_("Pour"),
+        label_against=_("Contre"),
+        label_nuanced=_("Nuancé"),
+        comments_open=False,
+        published_at=None,
+        created_at=now or utcnow(),
+        updated_at=now or utcnow(),
+    )
+    session.add(article)
+    try:
+        with session.begin_nested():
+            session.flush()
+    except sa.exc.IntegrityError:
+        return None  # the unique slug: a concurrent first view made it
+    return article

@@ -19,6 +19,7 @@ from app.models import (
     CommentReport,
     CommentRevision,
     CommentVote,
+    LinkedAccount,
     ModerationAction,
     Notification,
     OutboxMessage,
@@ -27,7 +28,7 @@ from app.models import (
     User,
     utcnow,
 )
-from app.security import verify_password
+from app.security import NO_PASSWORD, verify_password
 from app.services import comments as comment_service
 from app.services.accounts import Principal, end_all_sessions
 from app.services.ranking import controversy, wilson_lower_bound
@@ -112,6 +113,19 @@ def export_data(session: Session, *, user: User, now: datetime | None = None) ->
             }
             for m in session.exec(
                 select(OutboxMessage).where(OutboxMessage.user_id == user.id).order_by(col(OutboxMessage.id))
+            )
+        ],
+        # Single sign-on (issue 17): the newsroom's accounts this one is linked to.
+        "linked_accounts": [
+            {
+                "provider": link.provider,
+                "subject": link.subject,
+                "display_name": link.display_name,
+                "created_at": _iso(link.created_at),
+                "last_login_at": _iso(link.last_login_at),
+            }
+            for link in session.exec(
+                select(LinkedAccount).where(LinkedAccount.user_id == user.id).order_by(col(LinkedAccount.id))
             )
         ],
         "sessions": [
@@ -294,10 +308,15 @@ def erase_account(
 ) -> None:
     """Erase the account: sessions end, votes are withdrawn with their tallies corrected, comments are
     kept as "compte supprimé" or removed, and the user row goes with everything else that was theirs."""
-    valid, _unused = verify_password(password, user.password_hash)
-    if not valid:
-        raise PermissionDenied(_("Mot de passe incorrect : le compte n’a pas été supprimé."))
+    # An account that signs in only through the newsroom has no password to type: its session (and,
+    # on the page, the confirmation box) is the proof.
+    if user.password_hash != NO_PASSWORD:
+        valid, _unused = verify_password(password, user.password_hash)
+        if not valid:
+            raise PermissionDenied(_("Mot de passe incorrect : le compte n’a pas été supprimé."))
     end_all_sessions(session, user=user)
+    # The links to the newsroom's accounts go with it (the foreign key would do it too).
+    session.execute(sa.delete(LinkedAccount).where(col(LinkedAccount.user_id) == user.id))
     # Mail to or about the account goes with it, sent or not (it holds the address and the text).
     session.execute(sa.delete(OutboxMessage).where(col(OutboxMessage.user_id) == user.id))
     _withdraw_votes(session, user)

@@ -26,3 +26,9 @@ from app.web import mail  # noqa: E402 - mail journeys (issue 16)
 
 include_flat(router, mail.router)
 include_flat(router, mail.admin_router)
+from app.web import sso  # noqa: E402 - single sign-on (issue 17)
+
+include_flat(router, sso.router)
+from app.web import embed  # noqa: E402 - the debate in the newsroom's pages (issue 17)
+
+include_flat(router, embed.router)

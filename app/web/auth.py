@@ -10,6 +10,7 @@ from pydantic import ValidationError
 
 from app.deps import (
     LimiterDep,
+    LocalAccounts,
     SessionDep,
     SettingsDep,
     Viewer,
@@ -32,16 +33,22 @@ router = APIRouter()
 Text = Annotated[str, Form(max_length=1000)]
 
 
-@router.get("/register", name="register")
+def _next(request: Request, target: str | None) -> str:
+    """Where to go after signing in: a page of this site, or of a site that embeds the debate (the
+    reader signed in from its frame, issue 17)."""
+    return safe_next(target, allowed=request.app.state.settings.embed_origins)
+
+
+@router.get("/register", name="register", dependencies=[LocalAccounts])
 def register_form(
-    request: Request, viewer: Viewer, next: Annotated[str | None, Query(max_length=500)] = None
+    request: Request, viewer: Viewer, next: Annotated[str | None, Query(max_length=2000)] = None
 ) -> Response:
     if viewer is not None:
-        return see_other(request, safe_next(next))
-    return render(request, "auth/register.html", values={}, errors={}, next=safe_next(next))
+        return see_other(request, _next(request, next))
+    return render(request, "auth/register.html", values={}, errors={}, next=_next(request, next))
 
 
-@router.post("/register", name="register_submit")
+@router.post("/register", name="register_submit", dependencies=[LocalAccounts])
 def register(
     request: Request,
     session: SessionDep,
@@ -49,7 +56,7 @@ def register(
     username: Text = "",
     email: Text = "",
     password: Text = "",
-    next: Annotated[str, Form(max_length=500)] = "/",
+    next: Annotated[str, Form(max_length=2000)] = "/",
 ) -> Response:
     values = {"username": username, "email": email}
     try:
@@ -62,7 +69,7 @@ def register(
             status_code=422,
             values=values,
             errors=field_errors(exc),
-            next=safe_next(next),
+            next=_next(request, next),
         )
     except Conflict as exc:
         return render(
@@ -71,27 +78,27 @@ def register(
             status_code=409,
             values=values,
             errors=exc.fields or {"form": str(exc)},
-            next=safe_next(next),
+            next=_next(request, next),
         )
     # A language picked with the switcher before registering becomes the account's: it follows the
     # reader to the next browser they sign in on.
     user.locale = chosen_language(request)
     flows.send_verification(session, request.app.state.mail, user=user)
-    response = see_other(request, safe_next(next))
+    response = see_other(request, _next(request, next))
     set_session_cookie(response, begin_session(request, session, user), settings)
     return response
 
 
 @router.get("/login", name="login")
 def login_form(
-    request: Request, viewer: Viewer, next: Annotated[str | None, Query(max_length=500)] = None
+    request: Request, viewer: Viewer, next: Annotated[str | None, Query(max_length=2000)] = None
 ) -> Response:
     if viewer is not None:
-        return see_other(request, safe_next(next))
-    return render(request, "auth/login.html", values={}, error=None, next=safe_next(next))
+        return see_other(request, _next(request, next))
+    return render(request, "auth/login.html", values={}, error=None, next=_next(request, next))
 
 
-@router.post("/login", name="login_submit")
+@router.post("/login", name="login_submit", dependencies=[LocalAccounts])
 def login(
     request: Request,
     session: SessionDep,
@@ -99,7 +106,7 @@ def login(
     limiter: LimiterDep,
     username: Text = "",
     password: Text = "",
-    next: Annotated[str, Form(max_length=500)] = "/",
+    next: Annotated[str, Form(max_length=2000)] = "/",
 ) -> Response:
     try:
         user = accounts.authenticate(
@@ -114,9 +121,9 @@ def login(
             headers=retry,
             values={"username": username},
             error=str(exc),
-            next=safe_next(next),
+            next=_next(request, next),
         )
-    response = see_other(request, safe_next(next))
+    response = see_other(request, _next(request, next))
     sign_in_cookies(response, begin_session(request, session, user), user, settings)
     return response
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -35,11 +35,21 @@ def field_errors(exc: ValidationError) -> dict[str, str]:
     return errors
 
 
-def safe_next(target: str | None, default: str = "/") -> str:
-    """Only same-site paths: a `next` parameter must not send people elsewhere."""
+def safe_next(target: str | None, default: str = "/", *, allowed: Sequence[str] = ()) -> str:
+    """Only same-site paths, or a page of a site allowed to embed the debate (`allowed`, origins as
+    scheme://host[:port]): a `next` parameter must not send people elsewhere."""
     if not target:
         return default
     parts = urlsplit(target)
+    if (
+        allowed
+        and parts.scheme in ("http", "https")
+        and f"{parts.scheme}://{parts.netloc.lower()}" in allowed
+        and "\\" not in target
+        and not any(c in target for c in "\r\n\t ")
+        and parts.username is None
+    ):
+        return target
     if (
         parts.scheme
         or parts.netloc

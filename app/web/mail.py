@@ -15,6 +15,7 @@ from app.db import make_engine
 from app.deps import (
     Account,
     LimiterDep,
+    LocalAccounts,
     SessionDep,
     SettingsDep,
     Viewer,
@@ -71,12 +72,12 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 # Forgotten password ---------------------------------------------------------------------------------
 
 
-@router.get("/password/forgot", name="password_forgot")
+@router.get("/password/forgot", name="password_forgot", dependencies=[LocalAccounts])
 def forgot_form(request: Request) -> HTMLResponse:
     return render(request, "auth/forgot.html", email="", error=None)
 
 
-@router.post("/password/forgot", name="password_forgot_submit")
+@router.post("/password/forgot", name="password_forgot_submit", dependencies=[LocalAccounts])
 def forgot(
     request: Request, session: SessionDep, settings: SettingsDep, limiter: LimiterDep, email: Text = ""
 ) -> Response:
@@ -104,7 +105,7 @@ def forgot(
     return render(request, "auth/forgot_sent.html", email=email.strip())
 
 
-@router.get("/password/reset/{token}", name="password_reset")
+@router.get("/password/reset/{token}", name="password_reset", dependencies=[LocalAccounts])
 def reset_form(request: Request, session: SessionDep, token: str) -> HTMLResponse:
     try:
         flows.reset_target(session, mail_config(request), token=token)
@@ -113,7 +114,7 @@ def reset_form(request: Request, session: SessionDep, token: str) -> HTMLRespons
     return render(request, "auth/reset.html", token=token, error=None)
 
 
-@router.post("/password/reset/{token}", name="password_reset_submit")
+@router.post("/password/reset/{token}", name="password_reset_submit", dependencies=[LocalAccounts])
 def reset(
     request: Request, session: SessionDep, settings: SettingsDep, token: str, password: Text = ""
 ) -> Response:

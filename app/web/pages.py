@@ -39,9 +39,25 @@ async def article_page(
     sort: Annotated[str | None, Query(max_length=20)] = None,
     after: Annotated[str | None, Query(max_length=200)] = None,
 ) -> Response:
+    return await debate_page(request, work, viewer, rules, slug, sort, after, "articles/page.html")
+
+
+async def debate_page(
+    request: Request,
+    work: UnitOfWork,
+    viewer: Identity | None,
+    rules: Rules,
+    slug: str,
+    sort: str | None,
+    after: str | None,
+    page_template: str,
+) -> Response:
+    """An article's debate, as the article's page or the embedded frame (web/embed.py): one path."""
     order = comments.parse_sort(sort)
     fragment = bool(after and is_htmx(request))
-    return await run_db(request, _article_page, request, work, viewer, rules, slug, order, after, fragment)
+    return await run_db(
+        request, _article_page, request, work, viewer, rules, slug, order, after, fragment, page_template
+    )
 
 
 def _article_page(
@@ -53,9 +69,10 @@ def _article_page(
     order: comments.Sort,
     after: str | None,
     fragment: bool,
+    page_template: str,
 ) -> Response:
     headers = {"Vary": "HX-Request"}
-    template = "comments/_page.html" if fragment else "articles/page.html"
+    template = "comments/_page.html" if fragment else page_template
 
     def context(who: Identity | None) -> tuple[str, dict[str, Any]]:
         """The page for `who`: its reader, or nobody in particular for the rendering readers share."""
@@ -86,6 +103,8 @@ def _article_page(
     state = article_state(work, slug)
     if state is not None:
         key = page_key(state, sort=order.value, after=after, locale=request.state.locale, fragment=fragment)
+        if not fragment and page_template != "articles/page.html":
+            key = (page_template, key)
         body = serve_shared(request, work, key, state, viewer, rules, context)
         if body is not None:
             return Response(body, media_type="text/html; charset=utf-8", headers=headers)

@@ -308,6 +308,7 @@ class KeyPage:
             "moderation-reported": "/moderation/reported",
             "editor": "/editor",
             "editor-article": f"/editor/articles/{showcase.slug}",
+            "embed": f"/embed/{showcase.slug}",
         }[self.name]
 
 
@@ -326,4 +327,5 @@ KEY_PAGES = [
     KeyPage("moderation-reported", "moderator"),
     KeyPage("editor", "editor"),
     KeyPage("editor-article", "editor"),
+    KeyPage("embed", "reader"),  # the debate alone, as the newsroom's pages frame it (issue 17)
 ]
