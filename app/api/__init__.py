@@ -20,3 +20,7 @@ include_flat(router, notifications.router)
 from app.api import me  # noqa: E402 - kept apart from the list above, which others edit
 
 include_flat(router, me.router)
+from app.api import dsa  # noqa: E402 - EU DSA (issue 18)
+
+include_flat(router, dsa.router)
+include_flat(router, dsa.moderation_router)

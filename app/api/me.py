@@ -31,6 +31,7 @@ class ExportOut(Strict):
     reports: list[dict[str, Any]]
     notifications: list[dict[str, Any]]
     moderation: list[dict[str, Any]]
+    statements: list[dict[str, Any]]  # statements of reasons and their appeals: issue 18
 
 
 @router.get("/export", response_model=ExportOut)

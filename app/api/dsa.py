@@ -1,0 +1,150 @@
+"""The DSA endpoints (issue 18): the terms, a statement of reasons and its appeal, the appeals queue."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Query, Request, Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from app.api.common import ModerationCursor, json_response
+from app.api.schemas import iso
+from app.deps import SessionDep, Viewer, require_role
+from app.errors import NotFound
+from app.i18n import _
+from app.models import Appeal, Role, Statement, TermsVersion, User
+from app.services import terms
+from app.services.moderation import appeals, statements
+from app.text import parse_id
+
+router = APIRouter(tags=["dsa"])
+moderation_router = APIRouter(
+    prefix="/moderation", tags=["moderation"], dependencies=[Depends(require_role(Role.moderator))]
+)
+Moderator = Annotated[User, Depends(require_role(Role.moderator))]
+
+
+class AppealIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    explanation: str = Field(max_length=6000)
+    key: str | None = Field(default=None, max_length=64)
+
+
+class AppealDecisionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    outcome: Literal["upheld", "reversed"]
+    reasons: str = Field(max_length=5000)
+
+
+def terms_out(version: TermsVersion) -> dict[str, Any]:
+    return {
+        "version": version.version,
+        "intro": version.intro,
+        "rules": [{"number": n, "text": t} for n, t in enumerate(version.rule_list, start=1)],
+        "published_at": iso(version.created_at),
+    }
+
+
+def appeal_out(appeal: Appeal | None) -> dict[str, Any] | None:
+    if appeal is None:
+        return None
+    return {
+        "id": appeal.id,
+        "statement_id": appeal.statement_id,
+        "notice_id": appeal.notice_id,
+        "explanation": appeal.explanation,
+        "created_at": iso(appeal.created_at),
+        "outcome": appeal.outcome.value if appeal.outcome else None,
+        "outcome_reasons": appeal.outcome_reasons,
+        "decided_at": iso(appeal.decided_at),
+    }
+
+
+def statement_out(statement: Statement, appeal: Appeal | None) -> dict[str, Any]:
+    return {
+        "id": statement.id,
+        "restriction": statement.restriction.value,
+        "comment_id": statement.comment_id,
+        "until": iso(statement.until),
+        "facts": statement.facts,
+        "reason": statement.reason,
+        "ground": {
+            "rule": statement.ground_rule,
+            "terms_version": statement.terms_version,
+            "law": statement.ground_law,
+        },
+        "automation": statement.automation.value,
+        "created_at": iso(statement.created_at),
+        "reversed_at": iso(statement.reversed_at),
+        "appeal_until": iso(statements.appeal_deadline(statement)),
+        "appeal": appeal_out(appeal),
+    }
+
+
+@router.get("/terms")
+def get_terms(session: SessionDep) -> Response:
+    """The site's rules in force, numbered."""
+    return json_response(terms_out(terms.in_force(session)))
+
+
+def _statement(
+    request: Request, session: SessionDep, viewer: Viewer, statement_id: str, key: str | None
+) -> Statement:
+    return statements.get_for(
+        session,
+        statement_id=parse_id(statement_id, NotFound(_("Décision introuvable."))),
+        viewer=viewer,
+        secret=request.app.state.secret_key,
+        key=key,
+    )
+
+
+@router.get("/statements/{statement_id}")
+def get_statement(
+    request: Request,
+    session: SessionDep,
+    viewer: Viewer,
+    statement_id: str,
+    key: Annotated[str | None, Query(max_length=64)] = None,
+) -> Response:
+    """A statement of reasons: for its author (or with the mailed key), or for staff."""
+    statement = _statement(request, session, viewer, statement_id, key)
+    return json_response(statement_out(statement, appeals.appeal_of(session, statement=statement)))
+
+
+@router.post("/statements/{statement_id}/appeal", status_code=201)
+def appeal_statement(
+    request: Request, session: SessionDep, viewer: Viewer, statement_id: str, data: AppealIn
+) -> Response:
+    """Contest a decision, once, within six months."""
+    statement = _statement(request, session, viewer, statement_id, data.key)
+    if viewer is not None and viewer.id != statement.user_id and not data.key:
+        raise NotFound(_("Décision introuvable."))
+    appeal = appeals.file_appeal(session, statement=statement, appellant=viewer, explanation=data.explanation)
+    return json_response(appeal_out(appeal), 201)
+
+
+@moderation_router.get("/appeals")
+def list_appeals(session: SessionDep, moderator: Moderator, cursor: ModerationCursor = None) -> Response:
+    """The appeals to decide, oldest first; `may_decide` is false on appeals of your own decisions."""
+    rows, next_cursor = appeals.list_open(session, cursor=cursor)
+    return json_response(
+        {
+            "items": [
+                {**(appeal_out(a) or {}), "may_decide": appeals.may_decide(moderator, a)} for a in rows
+            ],
+            "next_cursor": next_cursor,
+        }
+    )
+
+
+@moderation_router.post("/appeals/{appeal_id}/decision")
+def decide_appeal(
+    session: SessionDep, moderator: Moderator, appeal_id: str, data: AppealDecisionIn
+) -> Response:
+    """Uphold or reverse, with reasons sent to the appellant; a reversal takes effect at once."""
+    appeal = appeals.get_appeal(session, parse_id(appeal_id, NotFound(_("Recours introuvable."))))
+    appeals.decide_appeal(
+        session, moderator=moderator, appeal=appeal, outcome=data.outcome, reasons=data.reasons
+    )
+    return json_response(appeal_out(appeal))

@@ -1,0 +1,269 @@
+"""EU Digital Services Act pages (issue 18): the site's terms, a statement of reasons and the appeal
+against it, and the appeals queue."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi.responses import HTMLResponse, Response
+
+from app.deps import AdminUser, SessionDep, Viewer, require_role
+from app.errors import DomainError, NotFound
+from app.i18n import _
+from app.models import Appeal, AppealOutcome, Automation, Comment, Notice, Restriction, Role, Statement, User
+from app.services import terms
+from app.services.moderation import appeals, statements
+from app.templating import render
+from app.text import parse_id, parse_number
+from app.web import labels
+from app.web.common import see_other
+
+router = APIRouter()
+Moderator = Annotated[User, Depends(require_role(Role.moderator))]
+Key = Annotated[str | None, Query(max_length=64)]
+
+
+def restriction_label(value: Restriction | str) -> str:
+    return {
+        Restriction.removed: _("Message retiré"),
+        Restriction.hidden: _("Message masqué en attendant une décision"),
+        Restriction.suspended: _("Compte suspendu"),
+        Restriction.banned: _("Compte banni"),
+    }.get(Restriction(value), str(value))
+
+
+def automation_label(value: Automation | str) -> str:
+    return {
+        Automation.none: _("Non : décision prise par un modérateur, sans moyen automatisé."),
+        Automation.word_list: _(
+            "Oui : le message a été retenu automatiquement par la liste de mots, "
+            "puis examiné par un modérateur."
+        ),
+        Automation.auto_hide: _(
+            "Oui : le message a été masqué automatiquement après plusieurs signalements de lecteurs."
+        ),
+    }.get(Automation(value), str(value))
+
+
+def outcome_label(value: AppealOutcome | str | None) -> str:
+    if value is None:
+        return _("en attente")
+    return {AppealOutcome.upheld: _("décision maintenue"), AppealOutcome.reversed: _("décision annulée")}.get(
+        AppealOutcome(value), str(value)
+    )
+
+
+def ground_text(statement: Statement, rule_text: str | None = None) -> str:
+    if statement.ground_law:
+        return _("Loi : %(law)s") % {"law": statement.ground_law}
+    text = _("Règle n° %(number)s des conditions d’utilisation (version %(version)s)") % {
+        "number": statement.ground_rule,
+        "version": statement.terms_version,
+    }
+    return text + (f" — « {rule_text} »" if rule_text else "")
+
+
+def _context() -> dict[str, object]:
+    return {
+        "restriction_label": restriction_label,
+        "automation_label": automation_label,
+        "outcome_label": outcome_label,
+        "ground_text": ground_text,
+        "reason_label": labels.reason_label,
+    }
+
+
+# Terms ----------------------------------------------------------------------------------------------
+
+
+@router.get("/terms", name="terms")
+def terms_page(
+    request: Request, session: SessionDep, version: Annotated[str | None, Query(max_length=10)] = None
+) -> HTMLResponse:
+    number = parse_number(version) if version else None
+    shown = terms.get_version(session, number) if number else terms.in_force(session)
+    if shown is None:
+        raise NotFound(_("Version des conditions introuvable."))
+    return render(request, "dsa/terms.html", terms=shown, versions=terms.list_versions(session))
+
+
+@router.get("/admin/terms", name="admin_terms")
+def edit_terms(request: Request, session: SessionDep, admin: AdminUser) -> HTMLResponse:
+    current = terms.current(session)
+    return render(
+        request,
+        "dsa/terms_edit.html",
+        intro=current.intro if current else "",
+        rules="\n".join(current.rule_list) if current else "",
+        errors={},
+    )
+
+
+@router.post("/admin/terms", name="admin_publish_terms")
+def publish_terms(
+    request: Request,
+    session: SessionDep,
+    admin: AdminUser,
+    intro: Annotated[str, Form(max_length=5000)] = "",
+    rules: Annotated[str, Form(max_length=110_000)] = "",
+) -> Response:
+    try:
+        terms.publish(session, actor=admin, intro=intro, rules=rules)
+    except DomainError as exc:
+        return render(
+            request,
+            "dsa/terms_edit.html",
+            status_code=exc.status_code,
+            intro=intro,
+            rules=rules,
+            errors={"rules": str(exc)},
+        )
+    return see_other(request, "/terms")
+
+
+# Statements and appeals ---------------------------------------------------------------------------
+
+
+def _statement(
+    request: Request, session: SessionDep, viewer: Viewer, statement_id: str, key: str | None
+) -> Statement:
+    number = parse_id(statement_id, NotFound(_("Décision introuvable.")))
+    return statements.get_for(
+        session, statement_id=number, viewer=viewer, secret=request.app.state.secret_key, key=key
+    )
+
+
+def _statement_page(
+    request: Request,
+    session: SessionDep,
+    statement: Statement,
+    key: str | None,
+    *,
+    status_code: int = 200,
+    errors: dict[str, str] | None = None,
+    explanation: str = "",
+) -> HTMLResponse:
+    cited = terms.get_version(session, statement.terms_version) if statement.terms_version else None
+    rules = cited.rule_list if cited else []
+    rule_text = (
+        rules[statement.ground_rule - 1]
+        if statement.ground_rule and statement.ground_rule <= len(rules)
+        else None
+    )
+    comment = session.get(Comment, statement.comment_id) if statement.comment_id else None
+    return render(
+        request,
+        "dsa/statement.html",
+        status_code=status_code,
+        statement=statement,
+        comment=comment,
+        rule_text=rule_text,
+        appeal=appeals.appeal_of(session, statement=statement),
+        deadline=statements.appeal_deadline(statement),
+        can_appeal=statements.is_open(statement),
+        key=key or "",
+        errors=errors or {},
+        explanation=explanation,
+        **_context(),
+    )
+
+
+@router.get("/statements/{statement_id}", name="statement")
+def statement_page(
+    request: Request, session: SessionDep, viewer: Viewer, statement_id: str, key: Key = None
+) -> HTMLResponse:
+    statement = _statement(request, session, viewer, statement_id, key)
+    return _statement_page(request, session, statement, key)
+
+
+@router.post("/statements/{statement_id}/appeal", name="statement_appeal")
+def appeal_statement(
+    request: Request,
+    session: SessionDep,
+    viewer: Viewer,
+    statement_id: str,
+    explanation: Annotated[str, Form(max_length=6000)] = "",
+    key: Annotated[str, Form(max_length=64)] = "",
+) -> Response:
+    statement = _statement(request, session, viewer, statement_id, key or None)
+    if viewer is not None and viewer.id != statement.user_id and not key:
+        # Staff may read a statement; only its author contests it.
+        raise NotFound(_("Décision introuvable."))
+    try:
+        appeals.file_appeal(session, statement=statement, appellant=viewer, explanation=explanation)
+    except DomainError as exc:
+        return _statement_page(
+            request,
+            session,
+            statement,
+            key,
+            status_code=exc.status_code,
+            errors={"explanation": str(exc)},
+            explanation=explanation,
+        )
+    suffix = f"?key={key}" if key else ""
+    return see_other(request, f"/statements/{statement.id}{suffix}")
+
+
+def _appeal_cards(session: SessionDep, rows: list[Appeal]) -> list[dict[str, object]]:
+    cards = []
+    for appeal in rows:
+        statement = session.get(Statement, appeal.statement_id) if appeal.statement_id else None
+        notice = session.get(Notice, appeal.notice_id) if appeal.notice_id else None
+        comment_id = statement.comment_id if statement else (notice.comment_id if notice else None)
+        cards.append(
+            {
+                "appeal": appeal,
+                "statement": statement,
+                "notice": notice,
+                "comment": session.get(Comment, comment_id) if comment_id else None,
+            }
+        )
+    return cards
+
+
+@router.get("/moderation/appeals", name="moderation_appeals")
+def appeals_queue(
+    request: Request,
+    session: SessionDep,
+    moderator: Moderator,
+    cursor: Annotated[str | None, Query(max_length=20)] = None,
+) -> HTMLResponse:
+    rows, next_cursor = appeals.list_open(session, cursor=cursor)
+    return render(
+        request,
+        "dsa/appeals.html",
+        cards=_appeal_cards(session, rows),
+        next_cursor=next_cursor,
+        may_decide=lambda appeal: appeals.may_decide(moderator, appeal),
+        errors={},
+        **_context(),
+    )
+
+
+@router.post("/moderation/appeals/{appeal_id}/decision", name="moderation_decide_appeal")
+def decide_appeal(
+    request: Request,
+    session: SessionDep,
+    moderator: Moderator,
+    appeal_id: str,
+    outcome: Annotated[str, Form(max_length=10)] = "",
+    reasons: Annotated[str, Form(max_length=5000)] = "",
+) -> Response:
+    appeal = appeals.get_appeal(session, parse_id(appeal_id, NotFound(_("Recours introuvable."))))
+    try:
+        appeals.decide_appeal(session, moderator=moderator, appeal=appeal, outcome=outcome, reasons=reasons)
+    except DomainError as exc:
+        rows, next_cursor = appeals.list_open(session)
+        return render(
+            request,
+            "dsa/appeals.html",
+            status_code=exc.status_code,
+            cards=_appeal_cards(session, rows),
+            next_cursor=next_cursor,
+            may_decide=lambda a: appeals.may_decide(moderator, a),
+            errors={str(appeal.id): str(exc)},
+            **_context(),
+        )
+    return see_other(request, "/moderation/appeals")
