@@ -9,12 +9,12 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from app.api.common import ModerationCursor, json_response
 from app.api.schemas import iso
-from app.deps import SessionDep, Viewer, require_role
+from app.deps import LimiterDep, SessionDep, Viewer, client_ip, require_role
 from app.errors import NotFound
 from app.i18n import _
-from app.models import Appeal, Role, Statement, TermsVersion, User
+from app.models import Appeal, Notice, NoticeCategory, Reason, Role, Statement, TermsVersion, User
 from app.services import terms
-from app.services.moderation import appeals, statements
+from app.services.moderation import appeals, notices, statements
 from app.text import parse_id
 
 router = APIRouter(tags=["dsa"])
@@ -34,6 +34,39 @@ class AppealDecisionIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     outcome: Literal["upheld", "reversed"]
     reasons: str = Field(max_length=5000)
+
+
+class NoticeIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    url: str = Field(max_length=600)
+    category: str = Field(max_length=20)
+    explanation: str = Field(max_length=6000)
+    name: str = Field(default="", max_length=200)
+    email: str = Field(default="", max_length=300)
+    good_faith: bool = False
+
+
+class NoticeDecisionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    action: Literal["act", "dismiss"]
+    reason: Reason | None = None
+    note: str | None = Field(default=None, max_length=1000)
+    ground: str | None = Field(default=None, max_length=310)
+
+
+def notice_out(notice: Notice) -> dict[str, Any]:
+    return {
+        "id": notice.id,
+        "reference": notice.reference,
+        "comment_id": notice.comment_id,
+        "url": notice.url,
+        "category": notice.category.value,
+        "explanation": notice.explanation,
+        "created_at": iso(notice.created_at),
+        "outcome": notice.outcome.value if notice.outcome else None,
+        "decided_at": iso(notice.decided_at),
+        "decision_note": notice.decision_note,
+    }
 
 
 def terms_out(version: TermsVersion) -> dict[str, Any]:
@@ -124,6 +157,67 @@ def appeal_statement(
     return json_response(appeal_out(appeal), 201)
 
 
+@router.get("/notices/categories")
+def notice_categories() -> Response:
+    """The published list of categories of a notice; `anonymous` where name and e-mail may be left out."""
+    return json_response(
+        {"items": [{"code": c.value, "anonymous": c in notices.ANONYMOUS_CATEGORIES} for c in NoticeCategory]}
+    )
+
+
+@router.post("/notices", status_code=201)
+def submit_notice(
+    request: Request, session: SessionDep, viewer: Viewer, limiter: LimiterDep, data: NoticeIn
+) -> Response:
+    """Notify content thought illegal, with or without an account; answers the reference number."""
+    config = request.app.state.mail
+    notice = notices.submit(
+        session,
+        config,
+        url=data.url,
+        category=data.category,
+        explanation=data.explanation,
+        name=data.name,
+        email=data.email,
+        good_faith=data.good_faith,
+        notifier=viewer,
+        limiter=limiter,
+        address=client_ip(request),
+        locale=request.state.locale,
+    )
+    key = notices.key(config.secret, notice.reference)
+    return json_response(
+        {"reference": notice.reference, "status_url": config.url(f"/notices/{notice.reference}?key={key}")},
+        201,
+    )
+
+
+@moderation_router.get("/notices")
+def list_notices(session: SessionDep, cursor: ModerationCursor = None) -> Response:
+    """The notices to decide, by category, then oldest first."""
+    rows, next_cursor = notices.list_open(session, cursor=cursor)
+    return json_response({"items": [notice_out(n) for n in rows], "next_cursor": next_cursor})
+
+
+@moderation_router.post("/notices/{notice_id}/decision")
+def decide_notice(
+    request: Request, session: SessionDep, moderator: Moderator, notice_id: str, data: NoticeDecisionIn
+) -> Response:
+    """Act on a notice (remove the comment: its author gets a statement) or dismiss it with reasons."""
+    notice = notices.get_notice(session, parse_id(notice_id, NotFound(_("Signalement introuvable."))))
+    notices.decide(
+        session,
+        request.app.state.mail,
+        moderator=moderator,
+        notice=notice,
+        action=data.action,
+        reason=data.reason,
+        note=data.note,
+        ground=data.ground,
+    )
+    return json_response(notice_out(notice))
+
+
 @moderation_router.get("/appeals")
 def list_appeals(session: SessionDep, moderator: Moderator, cursor: ModerationCursor = None) -> Response:
     """The appeals to decide, oldest first; `may_decide` is false on appeals of your own decisions."""
@@ -140,11 +234,16 @@ def list_appeals(session: SessionDep, moderator: Moderator, cursor: ModerationCu
 
 @moderation_router.post("/appeals/{appeal_id}/decision")
 def decide_appeal(
-    session: SessionDep, moderator: Moderator, appeal_id: str, data: AppealDecisionIn
+    request: Request, session: SessionDep, moderator: Moderator, appeal_id: str, data: AppealDecisionIn
 ) -> Response:
     """Uphold or reverse, with reasons sent to the appellant; a reversal takes effect at once."""
     appeal = appeals.get_appeal(session, parse_id(appeal_id, NotFound(_("Recours introuvable."))))
     appeals.decide_appeal(
-        session, moderator=moderator, appeal=appeal, outcome=data.outcome, reasons=data.reasons
+        session,
+        moderator=moderator,
+        appeal=appeal,
+        outcome=data.outcome,
+        reasons=data.reasons,
+        config=request.app.state.mail,
     )
     return json_response(appeal_out(appeal))

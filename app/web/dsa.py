@@ -7,17 +7,32 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, Response
+from sqlmodel import select
 
-from app.deps import AdminUser, SessionDep, Viewer, require_role
+from app.deps import AdminUser, LimiterDep, SessionDep, Viewer, client_ip, require_role
 from app.errors import DomainError, NotFound
 from app.i18n import _
-from app.models import Appeal, AppealOutcome, Automation, Comment, Notice, Restriction, Role, Statement, User
+from app.models import (
+    Appeal,
+    AppealOutcome,
+    Automation,
+    Comment,
+    Notice,
+    NoticeCategory,
+    NoticeOutcome,
+    Reason,
+    Restriction,
+    Role,
+    Statement,
+    User,
+)
 from app.services import terms
-from app.services.moderation import appeals, statements
+from app.services.moderation import appeals, notices, statements
 from app.templating import render
 from app.text import parse_id, parse_number
 from app.web import labels
 from app.web.common import see_other
+from app.web.mail import mail_config
 
 router = APIRouter()
 Moderator = Annotated[User, Depends(require_role(Role.moderator))]
@@ -64,8 +79,33 @@ def ground_text(statement: Statement, rule_text: str | None = None) -> str:
     return text + (f" — « {rule_text} »" if rule_text else "")
 
 
+def category_label(value: NoticeCategory | str) -> str:
+    return {
+        NoticeCategory.hate: _("Discours de haine illégal"),
+        NoticeCategory.defamation: _("Diffamation ou injure"),
+        NoticeCategory.privacy: _("Atteinte à la vie privée"),
+        NoticeCategory.intellectual_property: _("Propriété intellectuelle"),
+        NoticeCategory.terrorism: _("Terrorisme"),
+        NoticeCategory.child_abuse: _("Abus sexuels sur mineurs"),
+        NoticeCategory.fraud: _("Fraude ou escroquerie"),
+        NoticeCategory.other: _("Autre infraction"),
+    }.get(NoticeCategory(value), str(value))
+
+
+def notice_outcome_label(value: NoticeOutcome | str | None) -> str:
+    if value is None:
+        return _("en cours d’examen")
+    return {NoticeOutcome.acted: _("message retiré"), NoticeOutcome.dismissed: _("signalement classé")}.get(
+        NoticeOutcome(value), str(value)
+    )
+
+
 def _context() -> dict[str, object]:
     return {
+        "category_label": category_label,
+        "notice_outcome_label": notice_outcome_label,
+        "categories": list(NoticeCategory),
+        "reasons": [(r.value, labels.reason_label(r)) for r in Reason],
         "restriction_label": restriction_label,
         "automation_label": automation_label,
         "outcome_label": outcome_label,
@@ -253,7 +293,14 @@ def decide_appeal(
 ) -> Response:
     appeal = appeals.get_appeal(session, parse_id(appeal_id, NotFound(_("Recours introuvable."))))
     try:
-        appeals.decide_appeal(session, moderator=moderator, appeal=appeal, outcome=outcome, reasons=reasons)
+        appeals.decide_appeal(
+            session,
+            moderator=moderator,
+            appeal=appeal,
+            outcome=outcome,
+            reasons=reasons,
+            config=mail_config(request),
+        )
     except DomainError as exc:
         rows, next_cursor = appeals.list_open(session)
         return render(
@@ -267,3 +314,169 @@ def decide_appeal(
             **_context(),
         )
     return see_other(request, "/moderation/appeals")
+
+
+# Notices from anyone ------------------------------------------------------------------------------
+
+
+def _notice_form(
+    request: Request, *, status_code: int = 200, values: dict[str, str], errors: dict[str, str]
+) -> HTMLResponse:
+    return render(
+        request, "dsa/notice_form.html", status_code=status_code, values=values, errors=errors, **_context()
+    )
+
+
+@router.get("/notices/new", name="notice_form")
+def notice_form(
+    request: Request, comment: Annotated[str | None, Query(max_length=20)] = None
+) -> HTMLResponse:
+    number = parse_number(comment) if comment else None
+    url = mail_config(request).url(f"/comments/{number}") if number else ""
+    return _notice_form(request, values={"url": url}, errors={})
+
+
+@router.post("/notices", name="notice_submit")
+def submit_notice(
+    request: Request,
+    session: SessionDep,
+    viewer: Viewer,
+    limiter: LimiterDep,
+    url: Annotated[str, Form(max_length=600)] = "",
+    category: Annotated[str, Form(max_length=20)] = "",
+    explanation: Annotated[str, Form(max_length=6000)] = "",
+    name: Annotated[str, Form(max_length=200)] = "",
+    email: Annotated[str, Form(max_length=300)] = "",
+    good_faith: Annotated[str, Form(max_length=5)] = "",
+) -> Response:
+    config = mail_config(request)
+    try:
+        notice = notices.submit(
+            session,
+            config,
+            url=url,
+            category=category,
+            explanation=explanation,
+            name=name,
+            email=email,
+            good_faith=good_faith == "yes",
+            notifier=viewer,
+            limiter=limiter,
+            address=client_ip(request),
+            locale=request.state.locale,
+        )
+    except DomainError as exc:
+        field = next(iter(getattr(exc, "fields", None) or {"form": ""}))
+        values = {"url": url, "category": category, "explanation": explanation, "name": name, "email": email}
+        return _notice_form(request, status_code=exc.status_code, values=values, errors={field: str(exc)})
+    return see_other(
+        request, f"/notices/{notice.reference}?key={notices.key(config.secret, notice.reference)}"
+    )
+
+
+def _notice_page(
+    request: Request,
+    session: SessionDep,
+    notice: Notice,
+    key: str,
+    *,
+    status_code: int = 200,
+    error: str = "",
+) -> HTMLResponse:
+    appeal = session.exec(select(Appeal).where(Appeal.notice_id == notice.id)).first()
+    return render(
+        request,
+        "dsa/notice.html",
+        status_code=status_code,
+        notice=notice,
+        key=key,
+        appeal=appeal,
+        error=error,
+        **_context(),
+    )
+
+
+@router.get("/notices/{reference}", name="notice")
+def notice_page(request: Request, session: SessionDep, reference: str, key: Key = None) -> HTMLResponse:
+    notice = notices.for_notifier(
+        session, reference=reference, given_key=key, secret=request.app.state.secret_key
+    )
+    return _notice_page(request, session, notice, key or "")
+
+
+@router.post("/notices/{reference}/appeal", name="notice_appeal")
+def appeal_notice(
+    request: Request,
+    session: SessionDep,
+    reference: str,
+    key: Annotated[str, Form(max_length=64)] = "",
+    explanation: Annotated[str, Form(max_length=6000)] = "",
+) -> Response:
+    notice = notices.for_notifier(
+        session, reference=reference, given_key=key, secret=request.app.state.secret_key
+    )
+    try:
+        appeals.file_notice_appeal(session, notice=notice, explanation=explanation)
+    except DomainError as exc:
+        return _notice_page(request, session, notice, key, status_code=exc.status_code, error=str(exc))
+    return see_other(request, f"/notices/{notice.reference}?key={key}")
+
+
+@router.get("/moderation/notices", name="moderation_notices")
+def notices_queue(
+    request: Request,
+    session: SessionDep,
+    moderator: Moderator,
+    cursor: Annotated[str | None, Query(max_length=20)] = None,
+) -> HTMLResponse:
+    return _queue(request, session, cursor=cursor)
+
+
+def _queue(
+    request: Request,
+    session: SessionDep,
+    *,
+    cursor: str | None = None,
+    status_code: int = 200,
+    errors: dict[str, str] | None = None,
+) -> HTMLResponse:
+    rows, next_cursor = notices.list_open(session, cursor=cursor)
+    comments = {c.id: c for c in (session.get(Comment, n.comment_id) for n in rows if n.comment_id) if c}
+    return render(
+        request,
+        "dsa/notices.html",
+        status_code=status_code,
+        rows=rows,
+        comments=comments,
+        next_cursor=next_cursor,
+        errors=errors or {},
+        **_context(),
+    )
+
+
+@router.post("/moderation/notices/{notice_id}/decision", name="moderation_decide_notice")
+def decide_notice(
+    request: Request,
+    session: SessionDep,
+    moderator: Moderator,
+    notice_id: str,
+    action: Annotated[str, Form(max_length=10)] = "",
+    reason: Annotated[str, Form(max_length=20)] = "",
+    note: Annotated[str, Form(max_length=1000)] = "",
+    ground: Annotated[str, Form(max_length=310)] = "",
+) -> Response:
+    notice = notices.get_notice(session, parse_id(notice_id, NotFound(_("Signalement introuvable."))))
+    try:
+        notices.decide(
+            session,
+            mail_config(request),
+            moderator=moderator,
+            notice=notice,
+            action=action,
+            reason=Reason(reason) if reason in Reason.__members__.values() else None,
+            note=note,
+            ground=ground or None,
+        )
+    except DomainError as exc:
+        return _queue(request, session, status_code=exc.status_code, errors={str(notice.id): str(exc)})
+    return see_other(request, "/moderation/notices")

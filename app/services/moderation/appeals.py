@@ -26,7 +26,8 @@ from app.models import (
 )
 from app.services import audit, notifications
 from app.services.accounts import Principal
-from app.services.moderation import decisions, sanctions, statements
+from app.services.mail import MailConfig
+from app.services.moderation import decisions, notices, sanctions, statements
 from app.services.moderation.queues import parse_cursor
 from app.services.sql import insert_ignore
 from app.text import MAX_ID
@@ -168,7 +169,9 @@ def decide_appeal(
     outcome: AppealOutcome | str,
     reasons: str,
     now: datetime | None = None,
+    config: MailConfig | None = None,
 ) -> Appeal:
+    """Uphold or reverse an appeal. `config` mails a notifier (who has no account) the outcome."""
     now = now or utcnow()
     try:
         outcome = AppealOutcome(outcome)
@@ -213,6 +216,10 @@ def decide_appeal(
         else f"notice {notice.reference if notice else ''}",
         note=appeal.outcome_reasons,
     )
+    if notice is not None and config is not None:
+        notices.tell_appeal_outcome(
+            session, config, notice=notice, outcome=outcome.value, reasons=appeal.outcome_reasons
+        )
     if statement is not None:
         notifications.notify(
             session,
