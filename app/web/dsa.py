@@ -6,10 +6,10 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Query, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from sqlmodel import select
 
-from app.deps import AdminUser, LimiterDep, SessionDep, Viewer, client_ip, require_role
+from app.deps import AdminUser, LimiterDep, SessionDep, Viewer, client_ip, load_article, require_role
 from app.errors import DomainError, NotFound
 from app.i18n import _
 from app.models import (
@@ -26,7 +26,7 @@ from app.models import (
     Statement,
     User,
 )
-from app.services import terms
+from app.services import opendata, terms
 from app.services.moderation import appeals, notices, statements
 from app.templating import render
 from app.text import parse_id, parse_number
@@ -480,3 +480,25 @@ def decide_notice(
     except DomainError as exc:
         return _queue(request, session, status_code=exc.status_code, errors={str(notice.id): str(exc)})
     return see_other(request, "/moderation/notices")
+
+
+# Open data -----------------------------------------------------------------------------------------
+
+
+@router.get("/articles/{slug}/open-data.{fmt}", name="open_data")
+def open_data(request: Request, session: SessionDep, slug: str, fmt: str) -> Response:
+    if fmt not in ("csv", "json"):
+        raise NotFound(_("Format inconnu : csv ou json."))
+    article = load_article(session, slug[:200], None)  # what everyone may read, whoever asks
+    settings = request.app.state.settings
+    licence = opendata.Licence(settings.open_data_licence, settings.open_data_licence_url)
+    items = opendata.reactions(session, article=article, secret=request.app.state.secret_key)
+    headers = {
+        "Link": f'<{licence.url}>; rel="license"',
+        "Content-Disposition": f'inline; filename="{article.slug}-open-data.{fmt}"',
+        "Access-Control-Allow-Origin": "*",
+    }
+    if fmt == "csv":
+        return Response(opendata.as_csv(items), media_type="text/csv; charset=utf-8", headers=headers)
+    source = mail_config(request).url(f"/articles/{article.slug}")
+    return JSONResponse(opendata.as_json(article, items, licence, source), headers=headers)
