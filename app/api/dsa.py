@@ -13,7 +13,7 @@ from app.deps import LimiterDep, SessionDep, Viewer, client_ip, require_role
 from app.errors import NotFound
 from app.i18n import _
 from app.models import Appeal, Notice, NoticeCategory, Reason, Role, Statement, TermsVersion, User
-from app.services import terms
+from app.services import terms, transparency
 from app.services.moderation import appeals, notices, statements
 from app.text import parse_id
 
@@ -155,6 +155,38 @@ def appeal_statement(
         raise NotFound(_("Décision introuvable."))
     appeal = appeals.file_appeal(session, statement=statement, appellant=viewer, explanation=data.explanation)
     return json_response(appeal_out(appeal), 201)
+
+
+@router.get("/transparency")
+def get_transparency(
+    session: SessionDep, period: Annotated[str | None, Query(max_length=10)] = None
+) -> Response:
+    """The transparency report for a month (YYYY-MM) or a year (YYYY): the figures of /transparence."""
+    report = transparency.build(session, period=transparency.parse_period(period))
+    return json_response(
+        {
+            "period": report.period.key,
+            "notices": {
+                "by_category": report.notices_by_category,
+                "received": report.notices_total,
+                "acted": report.notices_acted,
+                "dismissed": report.notices_dismissed,
+                "median_hours_to_act": report.notice_median_hours,
+            },
+            "decisions": {
+                "by_kind": report.decisions_by_kind,
+                "by_ground": dict(report.decisions_by_ground),
+                "total": report.decisions_total,
+                "automated": report.decisions_automated,
+            },
+            "appeals": {
+                "received": report.appeals_received,
+                "upheld": report.appeals_upheld,
+                "reversed": report.appeals_reversed,
+                "median_hours_to_decide": report.appeal_median_hours,
+            },
+        }
+    )
 
 
 @router.get("/notices/categories")

@@ -3,6 +3,8 @@ against it, and the appeals queue."""
 
 from __future__ import annotations
 
+import csv
+import io
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Query, Request
@@ -26,7 +28,7 @@ from app.models import (
     Statement,
     User,
 )
-from app.services import opendata, terms
+from app.services import opendata, terms, transparency
 from app.services.moderation import appeals, notices, statements
 from app.templating import render
 from app.text import parse_id, parse_number
@@ -502,3 +504,70 @@ def open_data(request: Request, session: SessionDep, slug: str, fmt: str) -> Res
         return Response(opendata.as_csv(items), media_type="text/csv; charset=utf-8", headers=headers)
     source = mail_config(request).url(f"/articles/{article.slug}")
     return JSONResponse(opendata.as_json(article, items, licence, source), headers=headers)
+
+
+# Transparency report ------------------------------------------------------------------------------
+
+
+def _bars(items: list[tuple[str, int]]) -> dict[str, object]:
+    """Geometry of a horizontal bar chart drawn by the server as SVG."""
+    top = max((v for _label, v in items), default=0) or 1
+    row, label_w, bar_w = 28, 340, 300
+    return {
+        "width": label_w + bar_w + 70,
+        "height": row * len(items) + 10,
+        "bars": [
+            {
+                "label": label,
+                "value": value,
+                "y": 5 + i * row,
+                "w": round(bar_w * value / top, 1),
+                "x": label_w,
+            }
+            for i, (label, value) in enumerate(items)
+        ],
+    }
+
+
+@router.get("/transparence", name="transparency")
+def transparency_page(
+    request: Request, session: SessionDep, period: Annotated[str | None, Query(max_length=10)] = None
+) -> HTMLResponse:
+    chosen = transparency.parse_period(period)
+    report = transparency.build(session, period=chosen)
+    kinds = [(restriction_label(k), report.decisions_by_kind.get(k.value, 0)) for k in Restriction]
+    categories = [(category_label(c), report.notices_by_category.get(c.value, 0)) for c in NoticeCategory]
+    return render(
+        request,
+        "dsa/transparency.html",
+        report=report,
+        kinds=kinds,
+        category_rows=categories,
+        kinds_chart=_bars(kinds),
+        categories_chart=_bars(categories),
+        grounds=[(_ground_label(key), n) for key, n in report.decisions_by_ground],
+        **_context(),
+    )
+
+
+def _ground_label(key: str) -> str:
+    if key.startswith("law:"):
+        return _("Loi : %(law)s") % {"law": key[4:]}
+    _kind, number, version = key.split(":")
+    return _("Règle n° %(number)s (version %(version)s)") % {"number": number, "version": version[1:]}
+
+
+@router.get("/transparence.csv", name="transparency_csv")
+def transparency_csv(
+    session: SessionDep, period: Annotated[str | None, Query(max_length=10)] = None
+) -> Response:
+    chosen = transparency.parse_period(period)
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(["section", "item", "value"])
+    writer.writerows(transparency.rows(transparency.build(session, period=chosen)))
+    return Response(
+        out.getvalue(),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'inline; filename="transparence-{chosen.key}.csv"'},
+    )

@@ -130,6 +130,7 @@ def upgrade() -> None:
         sqlite_where=sa.text("decided_at IS NULL"),
         postgresql_where=sa.text("decided_at IS NULL"),
     )
+    op.create_index("ix_notice_created", "notice", ["created_at", "category", "outcome", "decided_at"])
     op.create_table(
         "moderation_statement",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -172,7 +173,11 @@ def upgrade() -> None:
     )
     op.create_index("ix_moderation_statement_user", "moderation_statement", ["user_id", "id"])
     op.create_index("ix_moderation_statement_comment", "moderation_statement", ["comment_id"])
-    op.create_index("ix_moderation_statement_created", "moderation_statement", ["created_at"])
+    op.create_index(
+        "ix_moderation_statement_created",
+        "moderation_statement",
+        ["created_at", "restriction", "automation", "ground_rule", "terms_version", "ground_law"],
+    )
     op.create_table(
         "moderation_appeal",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -218,6 +223,9 @@ def upgrade() -> None:
         sqlite_where=sa.text("decided_at IS NULL"),
         postgresql_where=sa.text("decided_at IS NULL"),
     )
+    op.create_index(
+        "ix_moderation_appeal_created", "moderation_appeal", ["created_at", "outcome", "decided_at"]
+    )
     with op.batch_alter_table("notification", schema=None) as batch_op:
         batch_op.add_column(sa.Column("statement_id", sa.Integer(), nullable=True))
         batch_op.create_foreign_key(
@@ -233,12 +241,14 @@ def downgrade() -> None:
     with op.batch_alter_table("notification", schema=None) as batch_op:
         batch_op.drop_constraint("fk_notification_statement_id_moderation_statement", type_="foreignkey")
         batch_op.drop_column("statement_id")
+    op.drop_index("ix_moderation_appeal_created", table_name="moderation_appeal")
     op.drop_index("ix_moderation_appeal_open", table_name="moderation_appeal")
     op.drop_table("moderation_appeal")
     op.drop_index("ix_moderation_statement_created", table_name="moderation_statement")
     op.drop_index("ix_moderation_statement_comment", table_name="moderation_statement")
     op.drop_index("ix_moderation_statement_user", table_name="moderation_statement")
     op.drop_table("moderation_statement")
+    op.drop_index("ix_notice_created", table_name="notice")
     op.drop_index("ix_notice_open", table_name="notice")
     op.drop_table("notice")
     op.drop_table("terms_version")

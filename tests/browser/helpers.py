@@ -308,6 +308,11 @@ class KeyPage:
             "moderation-reported": "/moderation/reported",
             "editor": "/editor",
             "editor-article": f"/editor/articles/{showcase.slug}",
+            "terms": "/terms",
+            "notice-form": f"/notices/new?comment={showcase.reply_id}",
+            "transparency": "/transparence",
+            "moderation-notices": "/moderation/notices",
+            "moderation-appeals": "/moderation/appeals",
         }[self.name]
 
 
@@ -326,4 +331,10 @@ KEY_PAGES = [
     KeyPage("moderation-reported", "moderator"),
     KeyPage("editor", "editor"),
     KeyPage("editor-article", "editor"),
+    # Issue 18 (EU DSA)
+    KeyPage("terms", "anonymous"),
+    KeyPage("notice-form", "anonymous"),
+    KeyPage("transparency", "anonymous"),
+    KeyPage("moderation-notices", "moderator"),
+    KeyPage("moderation-appeals", "moderator"),
 ]
