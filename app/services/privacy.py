@@ -21,6 +21,7 @@ from app.models import (
     CommentRevision,
     CommentVote,
     ModerationAction,
+    Notice,
     Notification,
     OutboxMessage,
     Stance,
@@ -201,6 +202,20 @@ def export_data(session: Session, *, user: User, now: datetime | None = None) ->
         ],
         # Issue 18: the statements of reasons sent to this reader, and their appeals.
         "statements": _statements(session, user),
+        "notices": [
+            {
+                "reference": n.reference,
+                "url": n.url,
+                "category": _value(n.category),
+                "explanation": n.explanation,
+                "created_at": _iso(n.created_at),
+                "outcome": _value(n.outcome),
+                "decided_at": _iso(n.decided_at),
+            }
+            for n in session.exec(
+                select(Notice).where(Notice.notifier_id == user.id).order_by(col(Notice.id))
+            )
+        ],
     }
 
 

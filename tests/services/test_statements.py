@@ -173,6 +173,7 @@ def test_the_data_export_holds_the_statements_and_their_appeal(session: Session)
     assert entry["restriction"] == "removed"
     assert entry["ground_rule"] == 1
     assert entry["appeal"]["explanation"] == "Ce n’était pas de la publicité."
+    assert exported["notices"] == []
 
 
 # Appeals ------------------------------------------------------------------------------------------
