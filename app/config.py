@@ -98,6 +98,9 @@ class Settings(BaseSettings):
     mail_lease_seconds: float = 900.0
     password_resets_per_address: int = 5  # per hour and client address
     password_resets_per_account: int = 3  # per hour and e-mail address
+    # Issue 18: the licence of a closed debate's open data (/articles/{slug}/open-data.csv and .json).
+    open_data_licence: str = "CC BY 4.0"
+    open_data_licence_url: str = "https://creativecommons.org/licenses/by/4.0/"
 
     # Single sign-on and embedding (issue 17; app/services/sso.py, app/web/sso.py, app/web/embed.py).
     # Signed tokens: HS256 with sso_secret, or RS256 / EdDSA with sso_public_key (PEM text); when

@@ -23,3 +23,7 @@ include_flat(router, me.router)
 from app.api import sso  # noqa: E402 - single sign-on (issue 17)
 
 include_flat(router, sso.router)
+from app.api import dsa  # noqa: E402 - EU DSA (issue 18)
+
+include_flat(router, dsa.router)
+include_flat(router, dsa.moderation_router)

@@ -31,6 +31,8 @@ class ExportOut(Strict):
     reports: list[dict[str, Any]]
     notifications: list[dict[str, Any]]
     moderation: list[dict[str, Any]]
+    statements: list[dict[str, Any]]  # statements of reasons and their appeals: issue 18
+    notices: list[dict[str, Any]]  # notices of illegal content you sent while signed in: issue 18
 
 
 @router.get("/export", response_model=ExportOut)

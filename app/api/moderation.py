@@ -30,6 +30,8 @@ class DecisionIn(BaseModel):
     action: Literal["approve", "reject"]
     reason: Reason | None = None
     note: str | None = Field(default=None, max_length=1000)
+    # Issue 18: a rule number of /terms ("3") or a law ("law:…"); left out, the reason's rule.
+    ground: str | None = Field(default=None, max_length=310)
 
 
 class SanctionIn(BaseModel):
@@ -37,6 +39,7 @@ class SanctionIn(BaseModel):
     action: Literal["suspend", "ban", "lift"]
     until: datetime | None = None
     reason: str = Field(max_length=500)
+    ground: str | None = Field(default=None, max_length=310)
 
 
 class WordIn(BaseModel):
@@ -83,7 +86,13 @@ def list_queue(
 def decide(session: SessionDep, moderator: Moderator, comment: CommentDep, data: DecisionIn) -> Response:
     """Approve, or reject with a reason the author sees."""
     moderation.decide(
-        session, moderator=moderator, comment=comment, action=data.action, reason=data.reason, note=data.note
+        session,
+        moderator=moderator,
+        comment=comment,
+        action=data.action,
+        reason=data.reason,
+        note=data.note,
+        ground=data.ground,
     )
     return json_response(
         comment_out(Node(comment=comment, author=comment.author), slug=comment.article.slug, viewer=moderator)
@@ -100,7 +109,13 @@ def sanction(session: SessionDep, moderator: Moderator, username: str, data: San
     if until is not None and until.tzinfo is None:
         until = until.replace(tzinfo=UTC)
     moderation.sanction(
-        session, moderator=moderator, user=user, action=data.action, reason=data.reason, until=until
+        session,
+        moderator=moderator,
+        user=user,
+        action=data.action,
+        reason=data.reason,
+        until=until,
+        ground=data.ground,
     )
     out = user_out(user) or {}
     out.update(

@@ -21,12 +21,32 @@ from app.models.base import (  # noqa: E402
     utcnow,
 )
 from app.models.comment import Comment, CommentReport, CommentRevision, CommentVote  # noqa: E402
+from app.models.dsa import (  # noqa: E402
+    Appeal,
+    AppealOutcome,
+    Automation,
+    Notice,
+    NoticeCategory,
+    NoticeOutcome,
+    Restriction,
+    Statement,
+    TermsVersion,
+)
 from app.models.mail import MailPreference, MailStatus, OutboxMessage  # noqa: E402
 from app.models.moderation import ModerationAction, Notification, WordRule  # noqa: E402
 from app.models.sso import LinkedAccount, UsedToken  # noqa: E402
 from app.models.user import AuthSession, User  # noqa: E402
 
 __all__ = [
+    "Appeal",
+    "AppealOutcome",
+    "Automation",
+    "Notice",
+    "NoticeCategory",
+    "NoticeOutcome",
+    "Restriction",
+    "Statement",
+    "TermsVersion",
     "Article",
     "AuthSession",
     "Comment",

@@ -69,6 +69,13 @@ class Notification(SQLModel, table=True):
     # Mail (issue 16): NULL until the sender has looked at it (the notification row is the outbox of
     # its e-mail); then queued, daily (waiting for the digest), digested or skipped.
     mail_state: str | None = Field(default=None, sa_column=sa.Column(sa.String(8), nullable=True))
+    # Issue 18: the statement of reasons (or appeal outcome) this notification is about.
+    statement_id: int | None = Field(
+        default=None,
+        sa_column=sa.Column(
+            sa.Integer, sa.ForeignKey("moderation_statement.id", ondelete="SET NULL"), nullable=True
+        ),
+    )
 
 
 class WordRule(SQLModel, table=True):

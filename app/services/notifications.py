@@ -13,7 +13,8 @@ from app.services.accounts import Principal
 from app.services.sql import Db, Prepared
 
 # suspended and lifted: decisions about the account (mail, issue 16); a ban tells nobody.
-KINDS = ("reply", "featured", "approved", "rejected", "suspended", "lifted")
+# hidden, banned and appeal (issue 18): a statement of reasons, or an appeal's outcome.
+KINDS = ("reply", "featured", "approved", "rejected", "suspended", "lifted", "hidden", "banned", "appeal")
 
 
 _INSERT = Prepared(
@@ -25,6 +26,7 @@ _INSERT = Prepared(
         actor_id=sa.bindparam("by"),
         reason=sa.bindparam("why"),
         message=sa.bindparam("text"),
+        statement_id=sa.bindparam("statement"),
         created_at=sa.bindparam("now"),
     )
     .returning(Notification.__table__.c.id)  # type: ignore[attr-defined]
@@ -40,6 +42,7 @@ def notify(
     actor: Principal | None = None,
     reason: str | None = None,
     message: str | None = None,
+    statement_id: int | None = None,
 ) -> int | None:
     """Queue a notification in the current transaction and return its id. Nobody is notified of their
     own action. One prebuilt INSERT: every reply notifies, so this runs on the posting path."""
@@ -57,6 +60,7 @@ def notify(
                 "by": actor.id if actor else None,
                 "why": reason,
                 "text": message,
+                "statement": statement_id,
                 "now": utcnow(),
             },
         )

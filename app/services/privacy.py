@@ -13,6 +13,7 @@ from sqlmodel import Session, col, select
 from app.errors import PermissionDenied
 from app.i18n import _
 from app.models import (
+    Appeal,
     Article,
     AuthSession,
     Comment,
@@ -21,10 +22,12 @@ from app.models import (
     CommentVote,
     LinkedAccount,
     ModerationAction,
+    Notice,
     Notification,
     OutboxMessage,
     Stance,
     StanceVote,
+    Statement,
     User,
     utcnow,
 )
@@ -214,7 +217,64 @@ def export_data(session: Session, *, user: User, now: datetime | None = None) ->
             }
             for a in session.exec(select(ModerationAction).where(about_me).order_by(col(ModerationAction.id)))
         ],
+        # Issue 18: the statements of reasons sent to this reader, and their appeals.
+        "statements": _statements(session, user),
+        "notices": [
+            {
+                "reference": n.reference,
+                "url": n.url,
+                "category": _value(n.category),
+                "explanation": n.explanation,
+                "created_at": _iso(n.created_at),
+                "outcome": _value(n.outcome),
+                "decided_at": _iso(n.decided_at),
+            }
+            for n in session.exec(
+                select(Notice).where(Notice.notifier_id == user.id).order_by(col(Notice.id))
+            )
+        ],
     }
+
+
+def _statements(session: Session, user: User) -> list[dict[str, Any]]:
+    rows = session.exec(
+        select(Statement).where(Statement.user_id == user.id).order_by(col(Statement.id))
+    ).all()
+    appeals = {
+        a.statement_id: a
+        for a in session.exec(
+            select(Appeal).where(col(Appeal.statement_id).in_([s.id for s in rows] or [-1]))
+        )
+    }
+    out = []
+    for s in rows:
+        appeal = appeals.get(s.id)
+        out.append(
+            {
+                "id": s.id,
+                "restriction": _value(s.restriction),
+                "comment_id": s.comment_id,
+                "until": _iso(s.until),
+                "facts": s.facts,
+                "reason": s.reason,
+                "ground_rule": s.ground_rule,
+                "terms_version": s.terms_version,
+                "ground_law": s.ground_law,
+                "automation": _value(s.automation),
+                "created_at": _iso(s.created_at),
+                "reversed_at": _iso(s.reversed_at),
+                "appeal": None
+                if appeal is None
+                else {
+                    "explanation": appeal.explanation,
+                    "created_at": _iso(appeal.created_at),
+                    "outcome": _value(appeal.outcome),
+                    "outcome_reasons": appeal.outcome_reasons,
+                    "decided_at": _iso(appeal.decided_at),
+                },
+            }
+        )
+    return out
 
 
 # Erasure ----------------------------------------------------------------------------------------

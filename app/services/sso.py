@@ -236,13 +236,13 @@ def link_account(session: Session, *, person: Person, now: datetime | None = Non
                 _("Le nom « {name} » appartient déjà à un compte de ce site : connexion refusée.").format(
                     name=person.username
                 ),
-                fields={"username": "taken"},
+                field="username",
             )
         raise Conflict(
             _("L’adresse {email} appartient déjà à un compte de ce site : connexion refusée.").format(
                 email=person.email
             ),
-            fields={"email": "taken"},
+            field="email",
         )
     if user is None:
         user = User(

@@ -4,12 +4,15 @@ from fastapi import APIRouter
 
 from app.deps import CsrfChecked
 from app.routing import include_flat
-from app.web import auth, comments, debate, editor, live, moderation, pages
+from app.web import auth, comments, debate, dsa, editor, live, moderation, pages
 
 router = APIRouter(include_in_schema=False, dependencies=[CsrfChecked])
 include_flat(router, pages.router)
 include_flat(router, auth.router)
 include_flat(router, comments.router)
+include_flat(
+    router, dsa.router
+)  # before moderation: /moderation/appeals is not a queue of /moderation/{queue}
 include_flat(router, moderation.router)
 include_flat(router, debate.router)
 include_flat(router, editor.router)

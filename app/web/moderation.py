@@ -138,13 +138,16 @@ def sanction(
     duration: Annotated[str, Form(max_length=10)] = "",
     until: Annotated[str, Form(max_length=20)] = "",
     reason: Annotated[str, Form(max_length=500)] = "",
+    ground: Annotated[str, Form(max_length=310)] = "",
 ) -> Response:
     user = accounts.get_by_username(session, username[:60])
     if user is None:
         raise NotFound(_("Lecteur introuvable."))
     try:
         end = _until(duration, until) if action == "suspend" else None
-        moderation.sanction(session, moderator=moderator, user=user, action=action, reason=reason, until=end)
+        moderation.sanction(
+            session, moderator=moderator, user=user, action=action, reason=reason, until=end, ground=ground
+        )
     except DomainError as exc:
         actions, recent = moderation.user_record(session, user=user)
         return render(
@@ -202,6 +205,7 @@ def decide(
     reason: Annotated[str, Form(max_length=20)] = "",
     note: Note = "",
     queue: Annotated[str, Form(max_length=20)] = "pending",
+    ground: Annotated[str, Form(max_length=310)] = "",
 ) -> Response:
     moderation.decide(
         session,
@@ -210,6 +214,7 @@ def decide(
         action=action,
         reason=_reason(reason),
         note=note or None,
+        ground=ground or None,
     )
     if is_htmx(request):
         return render(

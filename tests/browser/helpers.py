@@ -309,6 +309,11 @@ class KeyPage:
             "editor": "/editor",
             "editor-article": f"/editor/articles/{showcase.slug}",
             "embed": f"/embed/{showcase.slug}",
+            "terms": "/terms",
+            "notice-form": f"/notices/new?comment={showcase.reply_id}",
+            "transparency": "/transparence",
+            "moderation-notices": "/moderation/notices",
+            "moderation-appeals": "/moderation/appeals",
         }[self.name]
 
 
@@ -328,4 +333,10 @@ KEY_PAGES = [
     KeyPage("editor", "editor"),
     KeyPage("editor-article", "editor"),
     KeyPage("embed", "reader"),  # the debate alone, as the newsroom's pages frame it (issue 17)
+    # Issue 18 (EU DSA)
+    KeyPage("terms", "anonymous"),
+    KeyPage("notice-form", "anonymous"),
+    KeyPage("transparency", "anonymous"),
+    KeyPage("moderation-notices", "moderator"),
+    KeyPage("moderation-appeals", "moderator"),
 ]

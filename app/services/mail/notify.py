@@ -13,9 +13,10 @@ from sqlmodel import Session, col, select
 
 from app.db import writer
 from app.models import Article, Comment, MailPreference, Notification, Role, User, UserStatus, utcnow
-from app.services.mail import MailConfig
+from app.services.mail import MailConfig, outbox
 from app.services.mail.flows import unsubscribe_url
 from app.services.mail.outbox import OUTBOX, message_row
+from app.services.moderation import statements
 from app.services.moderation.queues import queue_counts
 
 NOTIFICATION = Notification.__table__  # type: ignore[attr-defined]
@@ -31,7 +32,13 @@ KIND_PREFERENCE = {
     "rejected": "decision",
     "suspended": "decision",
     "lifted": "decision",
+    # Issue 18: statements of reasons and appeal outcomes.
+    "hidden": "decision",
+    "banned": "decision",
+    "appeal": "decision",
 }
+# A banned reader cannot sign in: these reach them by mail all the same (their statement, its appeal).
+TO_BANNED = outbox.TO_BANNED
 
 
 def has_new(engine: sa.Engine) -> bool:
@@ -45,11 +52,15 @@ def _preference(user: User, kind: str) -> MailPreference:
     return MailPreference(getattr(user, f"mail_{KIND_PREFERENCE[kind]}"))
 
 
-def _may_mail(user: User | None) -> bool:
-    return user is not None and user.status != UserStatus.banned and user.email_verified_at is not None
+def _may_mail(user: User | None, kind: str | None = None) -> bool:
+    return (
+        user is not None
+        and (user.status != UserStatus.banned or kind in TO_BANNED)
+        and user.email_verified_at is not None
+    )
 
 
-def _item(session: Session, note: Notification) -> dict[str, Any]:
+def _item(session: Session, note: Notification, config: MailConfig | None = None) -> dict[str, Any]:
     comment = session.get(Comment, note.comment_id) if note.comment_id else None
     article = session.get(Article, comment.article_id) if comment is not None else None
     actor = session.get(User, note.actor_id) if note.actor_id else None
@@ -63,7 +74,16 @@ def _item(session: Session, note: Notification) -> dict[str, Any]:
         "excerpt": " ".join((comment.body_markdown if comment else "").split())[:280],
         "created_at": note.created_at,
         "until": user.suspended_until if (user := session.get(User, note.user_id)) is not None else None,
+        "statement_url": _statement_url(config, note.statement_id),
     }
+
+
+def _statement_url(config: MailConfig | None, statement_id: int | None) -> str | None:
+    """The statement of reasons, with the key that opens it without signing in (a banned reader)."""
+    if config is None or statement_id is None:
+        return None
+    key = statements.token(config.secret, statement_id)
+    return config.url(f"/statements/{statement_id}?key={key}")
 
 
 def _claim_notes(conn: sa.Connection, ids: list[int], *, was: str | None, becomes: str) -> list[int]:
@@ -99,7 +119,7 @@ def dispatch(engine: sa.Engine, config: MailConfig, *, limit: int = 100) -> int:
         for note in notes:
             assert note.id is not None
             user = session.get(User, note.user_id)
-            if user is None or not _may_mail(user) or note.kind not in KIND_PREFERENCE:
+            if user is None or not _may_mail(user, note.kind) or note.kind not in KIND_PREFERENCE:
                 states["skipped"].append(note.id)
                 continue
             assert user.id is not None
@@ -117,7 +137,7 @@ def dispatch(engine: sa.Engine, config: MailConfig, *, limit: int = 100) -> int:
                     template="notification",
                     locale=user.locale,
                     user_id=user.id,
-                    context={"user": user, "item": _item(session, note), "preference_kind": kind},
+                    context={"user": user, "item": _item(session, note, config), "preference_kind": kind},
                     unsubscribe_url=unsubscribe_url(config, user_id=user.id, kind=kind),
                 )
                 states["queued"].append(note.id)
@@ -186,7 +206,11 @@ def send_digests(engine: sa.Engine, config: MailConfig, *, now: datetime | None 
                     template="digest",
                     locale=user.locale,
                     user_id=user_id,
-                    context={"user": user, "items": [_item(session, n) for n in notes], "queues": queues},
+                    context={
+                        "user": user,
+                        "items": [_item(session, n, config) for n in notes],
+                        "queues": queues,
+                    },
                     unsubscribe_url=unsubscribe_url(config, user_id=user_id, kind="digest"),
                 )
             note_ids = [n.id for n in notes if n.id is not None]

@@ -75,6 +75,7 @@ class Claimed:
     attempts: int
     token: str
     user_id: int | None
+    kind: str = ""
 
 
 def _due(now: datetime) -> Any:
@@ -121,6 +122,7 @@ def claim(
                 OUTBOX.c.content,
                 OUTBOX.c.attempts,
                 OUTBOX.c.user_id,
+                OUTBOX.c.kind,
             )
         ).all()
     return sorted(
@@ -133,6 +135,7 @@ def claim(
                 attempts=r.attempts,
                 token=token,
                 user_id=r.user_id,
+                kind=r.kind,
             )
             for r in rows
         ),
@@ -187,8 +190,12 @@ def record_failure(
     return status
 
 
+# What still reaches a banned account (issue 18): the statement of reasons of its ban, an appeal's outcome.
+TO_BANNED = ("banned", "appeal")
+
+
 def _banned(engine: sa.Engine, claimed: list[Claimed]) -> set[int]:
-    ids = {c.user_id for c in claimed if c.user_id is not None}
+    ids = {c.user_id for c in claimed if c.user_id is not None and c.kind not in TO_BANNED}
     if not ids:
         return set()
     with engine.connect() as conn:

@@ -9,9 +9,11 @@ from sqlmodel import Session, col, select
 
 from app.errors import Conflict, Invalid
 from app.i18n import _
-from app.models import Comment, CommentReport, CommentStatus, Reason, User, utcnow
-from app.services import audit, comments, notifications
+from app.models import Comment, CommentReport, CommentStatus, Reason, Restriction, Statement, User, utcnow
+from app.services import audit, comments, notifications, terms
 from app.services.accounts import Principal
+from app.services.comments.counters import move_counters
+from app.services.moderation import statements
 from app.services.sql import expire_loaded
 
 
@@ -71,13 +73,18 @@ def reject(
     comment: Comment,
     reason: Reason | None,
     note: str | None = None,
-) -> Comment:
+    ground: str | None = None,
+    notice_id: int | None = None,
+) -> Statement:
+    """Take a comment down and send its author the statement of reasons (returned)."""
     if reason is None:
         raise Invalid(_("Choisissez la raison du refus : l’auteur la verra."), field="reason")
     if comment.status not in (CommentStatus.pending, CommentStatus.published):
         raise Conflict(_("Ce message ne peut pas être refusé dans son état actuel."))
+    cited = statements.resolve_ground(session, ground=ground, default_rule=terms.REASON_RULE[reason])
     now = utcnow()
     was_published = comment.status == CommentStatus.published
+    automation = statements.automation_of(session, comment=comment, was_pending=not was_published)
     comment.status = CommentStatus.rejected
     comment.rejection_reason = reason
     comment.rejection_note = (note or "").strip()[:1000] or None
@@ -101,14 +108,48 @@ def reject(
         reason=reason.value,
         note=comment.rejection_note,
     )
-    notifications.notify(
+    return statements.issue(
         session,
         user_id=comment.author_id,
-        kind="rejected",
+        restriction=Restriction.removed,
+        facts=statements.comment_facts(comment, comment.rejection_note),
+        ground=cited,
+        automation=automation,
+        moderator=moderator,
         comment=comment,
-        actor=moderator,
         reason=reason.value,
+        notice_id=notice_id,
         message=comment.rejection_note,
+    )
+
+
+def restore(session: Session, *, moderator: Principal, comment: Comment, note: str | None = None) -> Comment:
+    """Undo a removal (an appeal reversed it): the comment is published again at once."""
+    if comment.status != CommentStatus.rejected:
+        if comment.status == CommentStatus.published and comment.hidden_at is not None:
+            return approve(session, moderator=moderator, comment=comment, note=note)  # an auto-hide
+        return comment
+    never_seen = comment.hidden_at is not None
+    comment.hidden_at = None
+    comment.rejection_reason = None
+    comment.rejection_note = None
+    comment.decided_at = utcnow()
+    if never_seen:
+        comment.status = CommentStatus.pending
+        comments.publish(session, comment=comment)
+    else:
+        comment.status = CommentStatus.published
+        session.flush()
+        move_counters(session, comment=comment, published=1, top_level=int(comment.parent_id is None))
+    comments.bump_version(session, comment.article_id)
+    audit.record(
+        session,
+        actor=moderator,
+        action="restore",
+        target_type="comment",
+        target_id=comment.id,
+        target_label=audit.excerpt(comment.body_markdown),
+        note=note,
     )
     return comment
 
@@ -121,11 +162,13 @@ def decide(
     action: str,
     reason: Reason | None = None,
     note: str | None = None,
+    ground: str | None = None,
 ) -> Comment:
     if action == "approve":
         return approve(session, moderator=moderator, comment=comment, note=note)
     if action == "reject":
-        return reject(session, moderator=moderator, comment=comment, reason=reason, note=note)
+        reject(session, moderator=moderator, comment=comment, reason=reason, note=note, ground=ground)
+        return comment
     raise Invalid(_("Décision inconnue : approve ou reject."), field="action")
 
 
@@ -137,6 +180,7 @@ def decide_many(
     action: str,
     reason: Reason | None = None,
     note: str | None = None,
+    ground: str | None = None,
 ) -> int:
     """Apply one decision to several comments; returns how many were decided."""
     if not ids:
@@ -145,6 +189,14 @@ def decide_many(
     for comment in session.exec(
         select(Comment).where(col(Comment.id).in_(ids[:100])).order_by(col(Comment.id))
     ):
-        decide(session, moderator=moderator, comment=comment, action=action, reason=reason, note=note)
+        decide(
+            session,
+            moderator=moderator,
+            comment=comment,
+            action=action,
+            reason=reason,
+            note=note,
+            ground=ground,
+        )
         done += 1
     return done

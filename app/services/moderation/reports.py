@@ -8,9 +8,10 @@ from sqlmodel import Session
 
 from app.errors import Conflict, NotFound, PermissionDenied
 from app.i18n import _
-from app.models import Article, Comment, CommentReport, CommentStatus, Reason, utcnow
-from app.services import comments
+from app.models import Article, Automation, Comment, CommentReport, CommentStatus, Reason, Restriction, utcnow
+from app.services import comments, terms
 from app.services.accounts import Principal, ensure_can_write
+from app.services.moderation import statements
 from app.services.ratelimit import Limiter
 from app.services.rules import DEFAULT_RULES, Rules
 from app.services.sql import insert_ignore
@@ -73,11 +74,28 @@ def report(
     ).scalar_one()
     if count >= rules.report_threshold:
         # Enough distinct readers: hidden until a moderator decides.
-        session.execute(
+        hidden = session.execute(
             sa.update(COMMENT)
             .where(COMMENT.c.id == comment.id, COMMENT.c.hidden_at.is_(None))
             .values(hidden_at=utcnow())
-        )
+        ).rowcount  # type: ignore[attr-defined]
         comments.bump_version(session, comment.article_id)
+        session.refresh(comment)
+        if hidden:
+            # An automated restriction: its author gets a statement of reasons too (DSA Art. 17).
+            statements.issue(
+                session,
+                user_id=comment.author_id,
+                restriction=Restriction.hidden,
+                facts=statements.comment_facts(comment, None),
+                ground=statements.resolve_ground(
+                    session, ground=None, default_rule=terms.REASON_RULE[reason]
+                ),
+                automation=Automation.auto_hide,
+                moderator=None,
+                comment=comment,
+                reason=reason.value,
+            )
+        return entry
     session.refresh(comment)
     return entry

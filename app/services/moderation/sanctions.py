@@ -8,9 +8,10 @@ from sqlmodel import Session
 
 from app.errors import Invalid, PermissionDenied
 from app.i18n import _
-from app.models import Role, User, UserStatus, utcnow
-from app.services import audit, notifications
+from app.models import Automation, Restriction, Role, User, UserStatus, utcnow
+from app.services import audit, notifications, terms
 from app.services.accounts import Principal, end_all_sessions
+from app.services.moderation import statements
 
 SUSPENSIONS = {"1h": timedelta(hours=1), "24h": timedelta(hours=24), "7d": timedelta(days=7)}
 
@@ -24,6 +25,8 @@ def sanction(
     reason: str,
     until: datetime | None = None,
     now: datetime | None = None,
+    ground: str | None = None,
+    notice_id: int | None = None,
 ) -> User:
     now = now or utcnow()
     reason = (reason or "").strip()
@@ -35,6 +38,9 @@ def sanction(
         user.role.at_least(Role.moderator) and moderator.role != Role.admin
     ):
         raise PermissionDenied(_("Seul un administrateur peut sanctionner un membre de l’équipe."))
+    cited = None
+    if action in ("suspend", "ban"):
+        cited = statements.resolve_ground(session, ground=ground, default_rule=terms.SANCTION_RULE)
     if action == "suspend":
         if until is None or until <= now:
             raise Invalid(_("Choisissez une fin de suspension dans le futur."), field="until")
@@ -61,7 +67,21 @@ def sanction(
         reason=None,
         note=reason + (f" (→ {until.isoformat()})" if until else ""),
     )
-    if action in ("suspend", "lift"):  # the reader is told (a banned one is not: nothing goes to them)
-        kind = "suspended" if action == "suspend" else "lifted"
-        notifications.notify(session, user_id=user.id, kind=kind, actor=moderator, message=user.status_reason)
+    if cited is not None:  # a statement of reasons (DSA Art. 17), sent to the reader, banned or not
+        statements.issue(
+            session,
+            user_id=user.id,
+            restriction=Restriction.suspended if action == "suspend" else Restriction.banned,
+            facts=reason[:500],
+            ground=cited,
+            automation=Automation.none,
+            moderator=moderator,
+            until=until if action == "suspend" else None,
+            notice_id=notice_id,
+            message=user.status_reason,
+        )
+    elif action == "lift":
+        notifications.notify(
+            session, user_id=user.id, kind="lifted", actor=moderator, message=user.status_reason
+        )
     return user
