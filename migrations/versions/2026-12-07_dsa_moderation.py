@@ -1,8 +1,8 @@
 """EU Digital Services Act (issue 18): the site's terms (versioned), statements of reasons, appeals
 and notices from anyone; a notification can name the statement it is about.
 
-Revision ID: 0007_dsa
-Revises: 0006
+Revision ID: 0009_dsa
+Revises: 0008_sso
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from alembic import op
 
 from app.models.base import UTCDateTime
 
-revision: str = "0007_dsa"
-down_revision: str | None = "0006"
+revision: str = "0009_dsa"
+down_revision: str | None = "0008_sso"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,7 +1,7 @@
 """Single sign-on (issue 17): accounts linked to the newsroom's, and the signed tokens already used.
 
-Revision ID: 0017_sso
-Revises: 0006
+Revision ID: 0008_sso
+Revises: 0007_profile
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from alembic import op
 
 from app.models.base import UTCDateTime
 
-revision: str = "0017_sso"
-down_revision: str | None = "0006"
+revision: str = "0008_sso"
+down_revision: str | None = "0007_profile"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

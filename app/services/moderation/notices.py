@@ -250,9 +250,7 @@ def decide(
         outcome = NoticeOutcome.acted
     elif action == "dismiss":
         if not note:
-            raise Invalid(
-                _("Motivez le classement : la personne qui a signalé le lira."), field="note"
-            )
+            raise Invalid(_("Motivez le classement : la personne qui a signalé le lira."), field="note")
         outcome = NoticeOutcome.dismissed
     else:
         raise Invalid(_("Décision inconnue : act ou dismiss."), field="action")
