@@ -39,7 +39,7 @@ class AppealDecisionIn(BaseModel):
 class NoticeIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     url: str = Field(max_length=600)
-    category: str = Field(max_length=20)
+    category: NoticeCategory
     explanation: str = Field(max_length=6000)
     name: str = Field(default="", max_length=200)
     email: str = Field(default="", max_length=300)
@@ -207,7 +207,7 @@ def submit_notice(
         session,
         config,
         url=data.url,
-        category=data.category,
+        category=data.category.value,
         explanation=data.explanation,
         name=data.name,
         email=data.email,
