@@ -24,6 +24,7 @@ class ExportOut(Strict):
     exported_at: str
     profile: dict[str, Any]
     mail: list[dict[str, Any]]  # messages sent (or to send) to you: issue 16
+    linked_accounts: list[dict[str, Any]]  # the newsroom's accounts this one signs in with: issue 17
     sessions: list[dict[str, Any]]
     comments: list[dict[str, Any]]
     votes: list[dict[str, Any]]
