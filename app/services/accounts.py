@@ -361,7 +361,7 @@ MAX_DISPLAY_NAME = 60
 MAX_BIO = 500
 
 
-def _valid_display_name(name: str) -> bool:
+def valid_display_name(name: str) -> bool:
     """Letters of any script with their accents, and what joins names: spaces, hyphens, apostrophes."""
     if not name or not name[0].isalpha():
         return False
@@ -379,7 +379,7 @@ def update_profile(session: Session, *, user: User, display_name: str, bio: str)
     text = unicodedata.normalize("NFC", bio.replace("\r\n", "\n")).strip()
     if len(name) > MAX_DISPLAY_NAME:
         raise Invalid(_("Nom affiché : 60 caractères au plus."), field="display_name")
-    if name and not _valid_display_name(name):
+    if name and not valid_display_name(name):
         raise Invalid(
             _("Nom affiché : des lettres (accents compris), espaces, tirets, apostrophes ou points."),
             field="display_name",

@@ -9,6 +9,7 @@ usual way (deps.begin_session).
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -26,6 +27,7 @@ from app.i18n import _
 from app.models import LinkedAccount, Role, UsedToken, User, UserStatus, utcnow
 from app.models.schemas import UserCreate
 from app.security import NO_PASSWORD
+from app.services import accounts
 from app.services.accounts import username_key
 
 TOKEN_PROVIDER = "token"
@@ -251,6 +253,7 @@ def link_account(session: Session, *, person: Person, now: datetime | None = Non
             email=person.email,
             password_hash=NO_PASSWORD,
             role=person.role or Role.reader,
+            display_name=_shown_name(person.display_name),
             # The newsroom has verified the address of its subscriber.
             email_verified_at=now,
         )
@@ -284,9 +287,20 @@ def link_account(session: Session, *, person: Person, now: datetime | None = Non
         if person.role is not None:
             user.role = person.role
         link.display_name = person.display_name
+        if person.display_name:  # the newsroom's name wins; without one, the reader's own stays
+            user.display_name = _shown_name(person.display_name) or user.display_name
         link.last_login_at = now
         session.flush()
     return user
+
+
+def _shown_name(name: str | None) -> str | None:
+    """The newsroom's display name as the profile's, where the profile's rules take it (60 characters,
+    letters and the like: accounts.update_profile); otherwise the handle shows, as before."""
+    if not name:
+        return None
+    shown = unicodedata.normalize("NFC", " ".join(name.split()))
+    return shown if len(shown) <= 60 and accounts.valid_display_name(shown) else None
 
 
 def links_of(session: Session, *, user_id: int) -> list[LinkedAccount]:

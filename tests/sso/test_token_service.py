@@ -46,6 +46,7 @@ def test_a_valid_token_creates_a_linked_account_without_a_password(session: Sess
     assert user.email_verified
     link = session.exec(select(LinkedAccount).where(LinkedAccount.user_id == user.id)).one()
     assert (link.provider, link.subject, link.display_name) == ("token", "abonne-42", "Léa Martin")
+    assert user.display_name == "Léa Martin"  # shown beside the reader's comments and on the profile
 
 
 def test_a_later_token_updates_the_same_account(session: Session) -> None:
