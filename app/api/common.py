@@ -50,7 +50,7 @@ IdCursor = Annotated[str | None, Query(max_length=20, json_schema_extra={"patter
 ModerationCursor = Annotated[
     str | None, Query(max_length=20, json_schema_extra={"pattern": ID_PATTERN.replace("^(", "^(|", 1)})
 ]
-SORTS = [*(s.value for s in Sort), ""]  # empty: the default
+SORTS = [*(s.value for s in Sort), "relevance", ""]  # empty: the default; relevance: a search's
 SortQuery = Annotated[str, Query(max_length=20, json_schema_extra={"enum": SORTS})]
 # Opaque: base64url (no padding) of the last item's sort key, as next_cursor gave it.
 CommentCursor = Annotated[

@@ -44,6 +44,8 @@ class CommentOut(BaseModel):
     featured: FeaturedOut | None
     replies: list[CommentOut]
     more_replies: int
+    # Search results only: the passage that matched, escaped, the words in <mark>.
+    snippet: str | None = None
 
 
 class CommentPage(BaseModel):

@@ -26,3 +26,6 @@ from app.web import mail  # noqa: E402 - mail journeys (issue 16)
 
 include_flat(router, mail.router)
 include_flat(router, mail.admin_router)
+from app.web import search  # noqa: E402 - searching a debate (issue 20)
+
+include_flat(router, search.router)
