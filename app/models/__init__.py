@@ -14,6 +14,7 @@ from app.models.article import Article, StanceDaily, StanceVote  # noqa: E402
 from app.models.base import (  # noqa: E402
     CommentStatus,
     Reason,
+    ReplyKind,
     Role,
     Stance,
     UserStatus,
@@ -39,6 +40,7 @@ __all__ = [
     "CommentStatus",
     "CommentVote",
     "Reason",
+    "ReplyKind",
     "Role",
     "Stance",
     "StanceDaily",

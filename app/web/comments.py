@@ -82,10 +82,10 @@ async def post_comment(
     # is checked below, by CommentCreate and parse_id, as the reader will be told. (Declared as Form
     # parameters they cost FastAPI a validation pass each, a tenth of a post.)
     form = await request.form()
-    body, stance, parent_id, intent = (
-        _text(form, name) for name in ("body", "stance", "parent_id", "intent")
+    body, stance, parent_id, intent, reply_kind = (
+        _text(form, name) for name in ("body", "stance", "parent_id", "intent", "reply_kind")
     )
-    form_values = {"body": body, "stance": stance, "parent_id": parent_id}
+    form_values = {"body": body, "stance": stance, "parent_id": parent_id, "reply_kind": reply_kind}
     if intent == "preview":
         # Without JavaScript the "Aperçu" button lands here: the form comes back with the preview.
         return render(
@@ -103,7 +103,9 @@ async def post_comment(
         else None
     )
     try:
-        data = CommentCreate(body=body, stance=stance or None, parent_id=parent_ref)
+        data = CommentCreate(
+            body=body, stance=stance or None, parent_id=parent_ref, reply_kind=reply_kind or None
+        )
     except ValidationError as exc:
         return _form_error(request, article, form_values, field_errors(exc), 422)
     return await run_db(request, _post, request, work.orm, user, article, rules, limiter, data, form_values)
@@ -131,7 +133,9 @@ def _post(
     except DomainError as exc:
         if exc.status_code != 422:
             raise
-        return _form_error(request, article, form_values, exc.fields or {"form": str(exc)}, 422)
+        # The message beside the field at fault (the codes in exc.fields are for API clients).
+        errors = dict.fromkeys(exc.fields, str(exc)) if exc.fields else {"form": str(exc)}
+        return _form_error(request, article, form_values, errors, 422)
     if is_htmx(request):
         node = comments.Node(comment=comment, author=user)
         return render(
