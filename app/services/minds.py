@@ -55,7 +55,7 @@ class Minds:
     bands: list[Band] = field(default_factory=list)
     nodes: list[dict[str, Any]] = field(default_factory=list)
     line: list[tuple[float, float]] = field(default_factory=list)
-    width: int = 480
+    width: int = 560
     height: int = 220
 
     @property
@@ -128,16 +128,15 @@ def _draw(minds: Minds) -> None:
     """The flows as bands from first answers (left) to current ones (right), and changes over time.
     A masked flow is drawn with a fixed thin band, so its width tells nothing."""
     top, bottom, gap = 10.0, minds.height - 10.0, 12.0
-    thickness = {id(f): float(f.count if not f.masked else 0) for f in minds.flows}
-    thin = 3.0
-    total = sum(thickness.values())
-    usable = bottom - top - 2 * gap
+    thin = 6.0  # a masked flow's band, whatever its size
+    masked = sum(1 for f in minds.flows if f.masked)
+    total = sum(f.count for f in minds.flows if not f.masked)
+    usable = bottom - top - 2 * gap - thin * masked
     scale = usable / total if total else 0.0
-    widths = {k: max(v * scale, 0.0) for k, v in thickness.items()}
+    widths: dict[int, float] = {}
     for f in minds.flows:
-        if f.masked or (f.count and widths[id(f)] < 1):
-            widths[id(f)] = thin if f.count or f.masked else 0.0
-    left_x, right_x = 130.0, minds.width - 130.0
+        widths[id(f)] = thin if f.masked else (max(f.count * scale, 1.0) if f.count else 0.0)
+    left_x, right_x = 150.0, minds.width - 150.0
     left_y, right_y = top, top
     left_at: dict[int, float] = {}
     right_at: dict[int, float] = {}
@@ -159,6 +158,8 @@ def _draw(minds: Minds) -> None:
             {"side": "current", "stance": s.value, "x": right_x, "y": start, "h": right_y - start}
         )
         right_y += gap
+    # As tall as the bands need: few readers, or only masked flows, draw a short chart.
+    minds.height = int(max(left_y, right_y) - gap + top)
     mid = (left_x + right_x) / 2
     for f in minds.flows:
         w = widths[id(f)]

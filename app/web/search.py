@@ -9,7 +9,8 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
 from app.deps import ArticleDep, SessionDep, Viewer
-from app.errors import DomainError
+from app.errors import DomainError, Invalid
+from app.i18n import _
 from app.models import Stance
 from app.services import search
 from app.templating import is_htmx, render
@@ -24,7 +25,8 @@ def search_page(
     viewer: Viewer,
     article: ArticleDep,
     q: Annotated[str, Query(max_length=search.MAX_QUERY)] = "",
-    stance: Annotated[Stance | None, Query()] = None,
+    # The form's "all sides" option sends an empty stance.
+    stance: Annotated[str, Query(max_length=20)] = "",
     sort: Annotated[str | None, Query(max_length=20)] = None,
     after: Annotated[str | None, Query(max_length=200)] = None,
 ) -> HTMLResponse:
@@ -32,7 +34,10 @@ def search_page(
     error = None
     status = 200
     results = None
+    side: Stance | None = None
     try:
+        if stance:
+            side = _side(stance)
         words = search.parse_query(q)
         if words is not None:
             results = search.search_debate(
@@ -40,7 +45,7 @@ def search_page(
                 article=article,
                 viewer=viewer,
                 query=words,
-                stance=stance,
+                stance=side,
                 sort=search.parse_sort(sort),
                 cursor=after,
             )
@@ -53,8 +58,17 @@ def search_page(
         headers={"Vary": "HX-Request, HX-Target"},
         article=article,
         q=q,
-        stance=stance.value if stance else "",
+        stance=side.value if side else "",
         sort=sort or "",
         results=results,
         error=error,
     )
+
+
+def _side(value: str) -> Stance:
+    try:
+        return Stance(value)
+    except ValueError as exc:
+        raise Invalid(
+            _("Position inconnue : choisissez for, against ou nuanced."), fields={"stance": "unknown"}
+        ) from exc

@@ -120,3 +120,19 @@ def test_api_moderators_search_a_queue(client: TestClient, session: Session) -> 
     response = client.get("/api/v1/moderation/queues/pending", params={"q": "publicite"})
     assert response.status_code == 200
     assert [i["id"] for i in response.json()["items"]] == [held.id]
+
+
+def test_the_form_as_sent_with_every_side_finds_matches(client: TestClient, session: Session) -> None:
+    make_comment(session, article=make_article(session, slug="formulaire"), body="Un argument.")
+    response = client.get("/articles/formulaire/search", params={"q": "argument", "stance": ""})
+    assert response.status_code == 200
+    assert "<mark>argument</mark>" in response.text
+
+
+def test_the_form_filters_by_side(client: TestClient, session: Session) -> None:
+    article = make_article(session, slug="cote")
+    make_comment(session, article=article, stance=Stance.for_, body="Argument pour.")
+    against = make_comment(session, article=article, stance=Stance.against, body="Argument contre.")
+    response = client.get("/articles/cote/search", params={"q": "argument", "stance": "against"})
+    assert response.text.count('class="search-hit"') == 1
+    assert f'id="hit-{against.id}"' in response.text
