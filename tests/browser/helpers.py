@@ -308,6 +308,9 @@ class KeyPage:
             "moderation-reported": "/moderation/reported",
             "editor": "/editor",
             "editor-article": f"/editor/articles/{showcase.slug}",
+            # Issue 20: the search page with results, the debate view with its flows.
+            "search": f"/articles/{showcase.slug}/search?q=le",
+            "debate": f"/articles/{showcase.slug}/debate",
         }[self.name]
 
 
@@ -326,4 +329,6 @@ KEY_PAGES = [
     KeyPage("moderation-reported", "moderator"),
     KeyPage("editor", "editor"),
     KeyPage("editor-article", "editor"),
+    KeyPage("search", "anonymous"),
+    KeyPage("debate", "reader"),
 ]
