@@ -6,7 +6,7 @@ from typing import Annotated
 import orjson
 from fastapi import APIRouter, Query, Request, Response
 
-from app.api.common import CommentCursor, IdCursor, SortQuery, json_response
+from app.api.common import CommentCursor, CommentSortQuery, IdCursor, SortQuery, json_response
 from app.api.schemas import (
     ArticleOut,
     ArticlePage,
@@ -88,7 +88,7 @@ async def list_comments(
     viewer: Viewer,
     rules: RulesDep,
     slug: str,
-    sort: SortQuery = Sort.best.value,
+    sort: CommentSortQuery = Sort.best.value,
     cursor: CommentCursor = None,
     limit: Limit = 20,
     q: Annotated[str | None, Query(max_length=search.MAX_QUERY)] = None,
@@ -99,7 +99,7 @@ async def list_comments(
     `featured`, the matching reactions and replies (by relevance then votes when `q` is given and no
     sort is), each with a `snippet` where the words are marked."""
     words = search.parse_query(q)
-    if words is not None or stance is not None or featured:
+    if words is not None or stance is not None or featured or sort == search.RELEVANCE:
         # The default sort is relevance here: only a sort the caller named replaces it.
         named = request.query_params.get("sort") or None
         return await run_db(

@@ -136,3 +136,21 @@ def test_the_form_filters_by_side(client: TestClient, session: Session) -> None:
     response = client.get("/articles/cote/search", params={"q": "argument", "stance": "against"})
     assert response.text.count('class="search-hit"') == 1
     assert f'id="hit-{against.id}"' in response.text
+
+
+def test_api_relevance_without_words_lists_by_votes(client: TestClient, session: Session) -> None:
+    make_comment(session, article=make_article(session, slug="pertinence"), body="Un avis.")
+    response = client.get("/api/v1/articles/pertinence/comments", params={"sort": "relevance"})
+    assert response.status_code == 200
+    assert len(response.json()["items"]) == 1
+
+
+def test_the_thread_does_not_offer_relevance(client: TestClient) -> None:
+    sort = next(
+        p
+        for p in client.get("/api/v1/openapi.json").json()["paths"]["/api/v1/articles/{slug}/thread"]["get"][
+            "parameters"
+        ]
+        if p["name"] == "sort"
+    )
+    assert "relevance" not in sort["schema"]["enum"]
