@@ -155,7 +155,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
 def _template_globals(request: Request) -> dict[str, Any]:
     from app.deps import csrf_token
-    from app.web.labels import reason_label
+    from app.web.labels import reason_label, reply_kind_choices, reply_kind_label
 
     return {
         "request": request,
@@ -166,5 +166,7 @@ def _template_globals(request: Request) -> dict[str, Any]:
         "locale": request.state.locale,
         "url_for": request.url_for,
         "reason_label": reason_label,
+        "reply_kind_label": reply_kind_label,  # issue 20
+        "reply_kind_choices": reply_kind_choices,
         "unread": getattr(request.state, "unread", 0),
     }

@@ -8,6 +8,7 @@ from sqlmodel import SQLModel
 import app.models  # noqa: F401  - registers every table on SQLModel.metadata
 from app.config import Settings
 from app.db import make_engine
+from app.models.search import include_name
 
 config = context.config
 target_metadata = SQLModel.metadata
@@ -43,6 +44,7 @@ def _run(connection: object) -> None:
         target_metadata=target_metadata,
         render_as_batch=True,  # SQLite alters tables by copying them
         compare_type=True,
+        include_name=include_name,
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -13,6 +13,7 @@ from sqlmodel import SQLModel
 
 from app.cli import alembic_config
 from app.db import make_engine
+from app.models.search import include_name
 from tests.conftest import _create_empty_database, _drop_database
 
 
@@ -27,7 +28,8 @@ def fresh_url(tmp_path: Path) -> Iterator[str]:
 def test_models_and_migrations_agree(engine: Engine) -> None:
     with engine.connect() as conn:
         diff = compare_metadata(
-            MigrationContext.configure(conn, opts={"compare_type": True}), SQLModel.metadata
+            MigrationContext.configure(conn, opts={"compare_type": True, "include_name": include_name}),
+            SQLModel.metadata,
         )
     assert diff == []
 

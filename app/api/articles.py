@@ -6,7 +6,7 @@ from typing import Annotated
 import orjson
 from fastapi import APIRouter, Query, Request, Response
 
-from app.api.common import CommentCursor, IdCursor, SortQuery, json_response
+from app.api.common import CommentCursor, CommentSortQuery, IdCursor, SortQuery, json_response
 from app.api.schemas import (
     ArticleOut,
     ArticlePage,
@@ -30,9 +30,9 @@ from app.deps import (
 )
 from app.errors import BadRequest
 from app.i18n import _
-from app.models import CommentStatus
+from app.models import CommentStatus, Stance
 from app.models.schemas import CommentCreate, StanceRequest
-from app.services import articles, comments, editorial
+from app.services import articles, comments, editorial, search
 from app.services.accounts import Identity
 from app.services.cache import article_state, comments_key, get_cache, thread_key
 from app.services.comments import Sort
@@ -86,11 +86,23 @@ async def list_comments(
     viewer: Viewer,
     rules: RulesDep,
     slug: str,
-    sort: SortQuery = Sort.best.value,
+    sort: CommentSortQuery = Sort.best.value,
     cursor: CommentCursor = None,
     limit: Limit = 20,
+    q: Annotated[str | None, Query(max_length=search.MAX_QUERY)] = None,
+    stance: Annotated[Stance | None, Query()] = None,
+    featured: bool = False,
 ) -> Response:
-    """Top-level reactions, a page at a time, each with its first replies."""
+    """Top-level reactions, a page at a time, each with its first replies; with `q`, `stance` or
+    `featured`, the matching reactions and replies (by relevance then votes when `q` is given and no
+    sort is), each with a `snippet` where the words are marked."""
+    words = search.parse_query(q)
+    if words is not None or stance is not None or featured or sort == search.RELEVANCE:
+        # The default sort is relevance here: only a sort the caller named replaces it.
+        named = request.query_params.get("sort") or None
+        return await run_db(
+            request, _search, work, viewer, slug, words, stance, featured, named, cursor, limit
+        )
     order = comments.parse_sort(sort)
 
     def build() -> bytes:
@@ -166,6 +178,36 @@ async def get_thread(
         return _cached(request, work, viewer, slug, lambda state: thread_key(state, sort=order.value), build)
 
     return await run_db(request, answer)
+
+
+def _search(
+    work: UnitOfWork,
+    viewer: Identity | None,
+    slug: str,
+    words: search.Query | None,
+    stance: Stance | None,
+    featured: bool,
+    sort: str | None,
+    cursor: str | None,
+    limit: int,
+) -> Response:
+    article = load_article(work.orm, slug, viewer)
+    results = search.search_debate(
+        work.orm,
+        article=article,
+        viewer=viewer,
+        query=words,
+        stance=stance,
+        featured=featured,
+        sort=search.parse_sort(sort),
+        cursor=cursor,
+        limit=limit,
+    )
+    items = [
+        {**comment_out(hit.node, slug=article.slug, viewer=viewer), "snippet": str(hit.snippet)}
+        for hit in results.hits
+    ]
+    return json_response({"items": items, "next_cursor": results.next_cursor})
 
 
 def _cached(

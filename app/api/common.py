@@ -52,6 +52,8 @@ ModerationCursor = Annotated[
 ]
 SORTS = [*(s.value for s in Sort), ""]  # empty: the default
 SortQuery = Annotated[str, Query(max_length=20, json_schema_extra={"enum": SORTS})]
+# The debate's comments also take a search's own order (issue 20): relevance, the default with `q`.
+CommentSortQuery = Annotated[str, Query(max_length=20, json_schema_extra={"enum": [*SORTS, "relevance"]})]
 # Opaque: base64url (no padding) of the last item's sort key, as next_cursor gave it.
 CommentCursor = Annotated[
     str | None, Query(max_length=200, json_schema_extra={"pattern": "^[A-Za-z0-9_-]*$"})

@@ -74,9 +74,14 @@ def list_queue(
     queue: str,
     cursor: ModerationCursor = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    q: Annotated[str | None, Query(max_length=200)] = None,
+    author: Annotated[str | None, Query(max_length=30)] = None,
 ) -> Response:
-    """One page of a queue: comments with their reports."""
-    page = moderation.list_queue(session, queue=moderation.parse_queue(queue), cursor=cursor, limit=limit)
+    """One page of a queue: comments with their reports; `q` keeps those whose text matches the words,
+    `author` one reader's."""
+    page = moderation.list_queue(
+        session, queue=moderation.parse_queue(queue), cursor=cursor, limit=limit, q=q, author=author
+    )
     return json_response(
         {"items": [card_out(c, moderator) for c in page.cards], "next_cursor": page.next_cursor}
     )

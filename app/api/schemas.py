@@ -44,6 +44,12 @@ class CommentOut(BaseModel):
     featured: FeaturedOut | None
     replies: list[CommentOut]
     more_replies: int
+    # How a reply answers (issue 20), and the published replies that support or rebut this comment.
+    reply_kind: Literal["supports", "rebuts", "asks_source", "brings_source"] | None = None
+    support_count: int = 0
+    rebuttal_count: int = 0
+    # Search results only: the passage that matched, escaped, the words in <mark>.
+    snippet: str | None = None
 
 
 class CommentPage(BaseModel):
@@ -164,6 +170,9 @@ def comment_out(node: Node, *, slug: str, viewer: Principal | None) -> dict[str,
         "featured": featured,
         "replies": [comment_out(r, slug=slug, viewer=viewer) for r in node.replies],
         "more_replies": node.more_replies,
+        "reply_kind": str(c.reply_kind) if c.reply_kind else None,
+        "support_count": c.support_count,
+        "rebuttal_count": c.rebuttal_count,
     }
     if viewer is not None and own_body(c, viewer):
         out["body_markdown"] = c.body_markdown

@@ -14,6 +14,7 @@ from app.models.article import Article, StanceDaily, StanceVote  # noqa: E402
 from app.models.base import (  # noqa: E402
     CommentStatus,
     Reason,
+    ReplyKind,
     Role,
     Stance,
     UserStatus,
@@ -61,6 +62,7 @@ __all__ = [
     "CommentVote",
     "LinkedAccount",
     "Reason",
+    "ReplyKind",
     "Role",
     "Stance",
     "StanceDaily",

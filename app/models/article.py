@@ -45,6 +45,8 @@ class Article(SQLModel, table=True):
     top_level_count: int = Field(
         default=0, sa_column=sa.Column(sa.Integer, nullable=False, server_default="0")
     )
+    # Readers whose current answer differs from their first (issue 20), moved by set_stance.
+    changed_count: int = Field(default=0, sa_column=sa.Column(sa.Integer, nullable=False, server_default="0"))
     # Bumped by every change that alters what the debate shows; keys the render caches.
     version: int = Field(default=0, sa_column=sa.Column(sa.Integer, nullable=False, server_default="0"))
 
@@ -77,13 +79,19 @@ class StanceDaily(SQLModel, table=True):
     tally_for: int = Field(default=0, sa_column=sa.Column(sa.Integer, nullable=False, server_default="0"))
     tally_against: int = Field(default=0, sa_column=sa.Column(sa.Integer, nullable=False, server_default="0"))
     tally_nuanced: int = Field(default=0, sa_column=sa.Column(sa.Integer, nullable=False, server_default="0"))
+    # Readers whose answer then differed from their first (the article's changed_count; issue 20).
+    changed_count: int = Field(default=0, sa_column=sa.Column(sa.Integer, nullable=False, server_default="0"))
 
 
 class StanceVote(SQLModel, table=True):
     """A reader's answer to the article's closing question; one per reader and article."""
 
     __tablename__ = "stance_vote"
-    __table_args__ = (sa.UniqueConstraint("user_id", "article_id"),)
+    __table_args__ = (
+        sa.UniqueConstraint("user_id", "article_id"),
+        # The flows of the readers who changed their answer, counted from the index alone (issue 20).
+        sa.Index("ix_stance_vote_flow", "article_id", "first_stance", "stance"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     user_id: int = Field(
@@ -95,5 +103,11 @@ class StanceVote(SQLModel, table=True):
         )
     )
     stance: Stance = Field(sa_column=sa.Column(enum_type(Stance, "stance_vote_stance"), nullable=False))
+    # The reader's first answer once they have changed it (null: never changed, the first is `stance`),
+    # and when they last changed it (issue 20).
+    first_stance: Stance | None = Field(
+        default=None, sa_column=sa.Column(enum_type(Stance, "stance_vote_first_stance"), nullable=True)
+    )
+    changed_at: datetime | None = Field(default=None, sa_column=ts(nullable=True))
     created_at: datetime = Field(default_factory=utcnow, sa_column=ts(nullable=False))
     updated_at: datetime = Field(default_factory=utcnow, sa_column=ts(nullable=False))

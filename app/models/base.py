@@ -82,6 +82,15 @@ class Stance(StrEnum):
     nuanced = "nuanced"
 
 
+class ReplyKind(StrEnum):
+    """What a reply does to the message it answers (issue 20); a reply may also say nothing."""
+
+    supports = "supports"
+    rebuts = "rebuts"
+    asks_source = "asks_source"
+    brings_source = "brings_source"
+
+
 class CommentStatus(StrEnum):
     pending = "pending"
     published = "published"

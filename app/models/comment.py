@@ -5,7 +5,7 @@ import sqlalchemy as sa
 from sqlmodel import Field, Relationship, SQLModel
 
 from app.models.article import Article
-from app.models.base import CommentStatus, Reason, Stance, enum_type, ts, utcnow
+from app.models.base import CommentStatus, Reason, ReplyKind, Stance, enum_type, ts, utcnow
 from app.models.user import User
 
 
@@ -83,6 +83,10 @@ class Comment(SQLModel, table=True):
             "(parent_id IS NULL AND stance IS NOT NULL) OR (parent_id IS NOT NULL AND stance IS NULL)",
             name="stance_on_top_level_only",
         ),
+        # Only a reply says how it answers (issue 20).
+        sa.CheckConstraint("parent_id IS NOT NULL OR reply_kind IS NULL", name="reply_kind_on_replies_only"),
+        sa.CheckConstraint("support_count >= 0", name="support_count_not_negative"),
+        sa.CheckConstraint("rebuttal_count >= 0", name="rebuttal_count_not_negative"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -139,6 +143,15 @@ class Comment(SQLModel, table=True):
     )
     featured_note: str | None = Field(default=None, sa_column=sa.Column(sa.String(1000), nullable=True))
     featured_rank: int | None = Field(default=None, sa_column=sa.Column(sa.Integer, nullable=True))
+    # How a reply answers its parent (issue 20), and on every comment its published direct replies that
+    # support or rebut it, kept by the transaction that publishes or removes one (counters.py).
+    reply_kind: ReplyKind | None = Field(
+        default=None, sa_column=sa.Column(enum_type(ReplyKind, "comment_reply_kind"), nullable=True)
+    )
+    support_count: int = Field(default=0, sa_column=sa.Column(sa.Integer, nullable=False, server_default="0"))
+    rebuttal_count: int = Field(
+        default=0, sa_column=sa.Column(sa.Integer, nullable=False, server_default="0")
+    )
 
     article: Article = Relationship()
     author: User | None = Relationship(sa_relationship_kwargs={"foreign_keys": "Comment.author_id"})

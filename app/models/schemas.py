@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic.config import JsonDict
 
 from app.i18n import _
-from app.models.base import Reason, Stance
+from app.models.base import Reason, ReplyKind, Stance
 from app.text import MAX_ID, SPACES, STRIPPED, clean_text
 
 USERNAME_RE = re.compile(r"^[A-Za-z0-9_]{3,30}$")
@@ -99,6 +99,21 @@ def _stance(value: object) -> object:
     return value
 
 
+def _reply_kind(value: object) -> object:
+    if value is None or value == "" or isinstance(value, ReplyKind):
+        return None if value == "" else value
+    if not isinstance(value, str) or value not in {k.value for k in ReplyKind}:
+        raise ValueError(
+            _("Type de réponse inconnu : choisissez supports, rebuts, asks_source ou brings_source.")
+        )
+    return value
+
+
+REPLY_KIND_SCHEMA: JsonDict = {
+    "anyOf": [{"type": "string", "enum": [*(k.value for k in ReplyKind), ""]}, {"type": "null"}]
+}
+
+
 # A stance, or none: null, or the empty string a form's "no stance" option sends (see _stance).
 STANCE_SCHEMA: JsonDict = {
     "anyOf": [{"type": "string", "enum": [*(s.value for s in Stance), ""]}, {"type": "null"}]
@@ -133,8 +148,11 @@ class CommentCreate(Strict):
     stance: Stance | None = Field(default=None, json_schema_extra=STANCE_SCHEMA)
     # An id: what is not one names no comment (a 422 on parent_id).
     parent_id: int | None = Field(default=None, json_schema_extra={"minimum": 1, "maximum": MAX_ID})
+    # How a reply answers (issue 20): supports, rebuts, asks_source, brings_source, or none.
+    reply_kind: ReplyKind | None = Field(default=None, json_schema_extra=REPLY_KIND_SCHEMA)
 
     _check_stance = field_validator("stance", mode="before")(_stance)
+    _check_kind = field_validator("reply_kind", mode="before")(_reply_kind)
 
     @field_validator("body")
     @classmethod

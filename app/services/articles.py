@@ -179,7 +179,7 @@ def set_stance(session: Session, *, user: Principal, article: Article, stance: S
     # Lock this reader's row (PostgreSQL; SQLite writers are serialised by BEGIN IMMEDIATE) so two
     # clicks at once cannot both count.
     current = session.execute(
-        sa.select(table.c.id, table.c.stance)
+        sa.select(table.c.id, table.c.stance, table.c.first_stance)
         .where(table.c.user_id == user.id, table.c.article_id == article.id)
         .with_for_update()
     ).first()
@@ -187,6 +187,11 @@ def set_stance(session: Session, *, user: Principal, article: Article, stance: S
     if old == stance:
         return article
     now = utcnow()
+    # Minds changed (issue 20): the first answer is kept once the reader changes it; the article
+    # counts the readers whose current answer is not their first.
+    first = Stance(current.first_stance) if current and current.first_stance else old
+    was_changed = first != old
+    is_changed = stance is not None and first is not None and first != stance
     if current is None:
         inserted = session.execute(
             insert_ignore(session, table)
@@ -200,9 +205,14 @@ def set_stance(session: Session, *, user: Principal, article: Article, stance: S
         session.execute(sa.delete(table).where(table.c.id == current.id))
     else:
         session.execute(
-            sa.update(table).where(table.c.id == current.id).values(stance=stance, updated_at=now)
+            sa.update(table)
+            .where(table.c.id == current.id)
+            .values(stance=stance, updated_at=now, first_stance=first, changed_at=now)
         )
     changes: dict[str, Any] = {}
+    if is_changed != was_changed:
+        changed = Article.__table__.c.changed_count  # type: ignore[attr-defined]
+        changes["changed_count"] = changed + (1 if is_changed else -1)
     if old is not None:
         column = _tally_column(old)
         changes[column.name] = column - 1
@@ -240,6 +250,7 @@ def record_daily_tally(session: Session, *, article: Article, today: date | None
         "tally_for": article.tally_for,
         "tally_against": article.tally_against,
         "tally_nuanced": article.tally_nuanced,
+        "changed_count": article.changed_count,
     }
     if session.get_bind().dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert

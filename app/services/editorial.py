@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 import sqlalchemy as sa
@@ -11,7 +11,7 @@ from sqlmodel import Session, col, select
 from app.errors import Conflict, Invalid, NotFound, PermissionDenied
 from app.i18n import _
 from app.models import Article, Comment, CommentStatus, Role, Stance, StanceDaily, User, utcnow
-from app.services import audit, comments, notifications
+from app.services import audit, comments, notifications, replykinds
 from app.services.accounts import Principal
 from app.services.articles import SLUG_RE, ArticleSource
 from app.services.rendering import render_article
@@ -365,6 +365,7 @@ class Sides:
     for_: list[comments.Node]
     against: list[comments.Node]
     nuanced: list[comments.Node]
+    rebuttals: dict[int, comments.Node] = field(default_factory=dict)  # by the id of what they answer
 
     def interleaved(self) -> list[comments.Node]:
         """For one column on a narrow screen: for, against, for, against, …"""
@@ -413,9 +414,17 @@ def sides(session: Session, *, article: Article, viewer: Principal | None, per_s
         )
 
     rows = {s: best(s, per_side) for s in Stance}
-    nodes = comments.nodes_for(session, [c for group in rows.values() for c in group], viewer)
+    shown = [c for group in rows.values() for c in group]
+    # Under each argument, its most-voted rebuttal (issue 20): one more query for the whole view.
+    rebuttals = replykinds.best_rebuttals(session, [c.id for c in shown if c.id is not None])
+    nodes = comments.nodes_for(session, shown + list(rebuttals.values()), viewer)
     pick = lambda s: [nodes[c.id] for c in rows[s] if c.id is not None]  # noqa: E731
-    return Sides(for_=pick(Stance.for_), against=pick(Stance.against), nuanced=pick(Stance.nuanced))
+    return Sides(
+        for_=pick(Stance.for_),
+        against=pick(Stance.against),
+        nuanced=pick(Stance.nuanced),
+        rebuttals={parent: nodes[c.id] for parent, c in rebuttals.items() if c.id is not None},
+    )
 
 
 # Tally history ------------------------------------------------------------------------------------

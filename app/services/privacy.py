@@ -149,6 +149,7 @@ def export_data(session: Session, *, user: User, now: datetime | None = None) ->
                 "article": slugs.get(c.article_id),
                 "parent_id": c.parent_id,
                 "stance": _value(c.stance),
+                "reply_kind": _value(c.reply_kind),
                 "status": _value(c.status),
                 "body_markdown": c.body_markdown,
                 "created_at": _iso(c.created_at),

@@ -35,3 +35,6 @@ include_flat(router, sso.router)
 from app.web import embed  # noqa: E402 - the debate in the newsroom's pages (issue 17)
 
 include_flat(router, embed.router)
+from app.web import search  # noqa: E402 - searching a debate (issue 20)
+
+include_flat(router, search.router)

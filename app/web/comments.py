@@ -83,10 +83,10 @@ async def post_comment(
     # is checked below, by CommentCreate and parse_id, as the reader will be told. (Declared as Form
     # parameters they cost FastAPI a validation pass each, a tenth of a post.)
     form = await request.form()
-    body, stance, parent_id, intent = (
-        _text(form, name) for name in ("body", "stance", "parent_id", "intent")
+    body, stance, parent_id, intent, reply_kind = (
+        _text(form, name) for name in ("body", "stance", "parent_id", "intent", "reply_kind")
     )
-    form_values = {"body": body, "stance": stance, "parent_id": parent_id}
+    form_values = {"body": body, "stance": stance, "parent_id": parent_id, "reply_kind": reply_kind}
     if intent == "preview":
         # Without JavaScript the "Aperçu" button lands here: the form comes back with the preview.
         return render(
@@ -104,7 +104,9 @@ async def post_comment(
         else None
     )
     try:
-        data = CommentCreate(body=body, stance=stance or None, parent_id=parent_ref)
+        data = CommentCreate(
+            body=body, stance=stance or None, parent_id=parent_ref, reply_kind=reply_kind or None
+        )
     except ValidationError as exc:
         # Every missing field at once: the stance too, which the service would refuse next.
         errors = field_errors(exc)

@@ -9,7 +9,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from app.deps import ArticleDep, RulesDep, SessionDep, Viewer
 from app.models import utcnow
-from app.services import articles, comments, editorial
+from app.services import articles, comments, editorial, minds
 from app.templating import render
 
 router = APIRouter()
@@ -27,6 +27,7 @@ def debate(
         sides=editorial.sides(session, article=article, viewer=viewer),
         chart=editorial.tally_history(session, article=article),
         percentages=articles.tally_percentages(article),
+        minds=minds.changed_minds(session, article=article),
         now=utcnow(),
         rules=rules,
     )

@@ -10,7 +10,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from app.i18n import _
-from app.models import CommentStatus, ModerationAction, Reason, Role, UserStatus
+from app.models import CommentStatus, ModerationAction, Reason, ReplyKind, Role, UserStatus
 from app.services.moderation import Queue
 from app.templating import format_dt
 
@@ -186,3 +186,24 @@ def log_target(entry: ModerationAction) -> str:
         label = _MARKDOWN_MARKS.sub(lambda m: m.group(1) or "", _MARKDOWN_LINK.sub(r"\1", label))
         return " ".join(label.split())
     return label
+
+
+def reply_kind_label(kind: ReplyKind | str | None) -> str:
+    """The label on a reply that says how it answers (issue 20)."""
+    if kind is None:
+        return ""
+    return _label(
+        ReplyKind,
+        kind,
+        {
+            ReplyKind.supports: _("appuie"),
+            ReplyKind.rebuts: _("conteste"),
+            ReplyKind.asks_source: _("demande une source"),
+            ReplyKind.brings_source: _("apporte une source"),
+        },
+    )
+
+
+def reply_kind_choices() -> list[tuple[str, str]]:
+    """The reply form's choices: (code, label)."""
+    return [(k.value, reply_kind_label(k)) for k in ReplyKind]

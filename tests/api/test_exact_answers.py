@@ -187,7 +187,7 @@ def test_openapi_declares_the_vote_values(openapi: dict[str, dict]) -> None:  # 
 
 def test_openapi_declares_the_sorts_and_their_default(openapi: dict[str, dict]) -> None:  # type: ignore[type-arg]
     sort = _query(openapi, "/api/v1/articles/{slug}/comments", "sort")
-    assert set(sort["enum"]) == {"best", "newest", "oldest", "controversial", ""}
+    assert set(sort["enum"]) == {"best", "newest", "oldest", "controversial", "relevance", ""}
     assert sort["default"] == "best"
 
 

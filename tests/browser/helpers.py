@@ -314,6 +314,9 @@ class KeyPage:
             "transparency": "/transparence",
             "moderation-notices": "/moderation/notices",
             "moderation-appeals": "/moderation/appeals",
+            # Issue 20: the search page with results, the debate view with its flows.
+            "search": f"/articles/{showcase.slug}/search?q=le",
+            "debate": f"/articles/{showcase.slug}/debate",
         }[self.name]
 
 
@@ -339,4 +342,6 @@ KEY_PAGES = [
     KeyPage("transparency", "anonymous"),
     KeyPage("moderation-notices", "moderator"),
     KeyPage("moderation-appeals", "moderator"),
+    KeyPage("search", "anonymous"),
+    KeyPage("debate", "reader"),
 ]

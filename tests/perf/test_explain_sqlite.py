@@ -86,7 +86,8 @@ def test_no_page_query_scans_the_comment_table(sqlite_debate: tuple[sa.Engine, s
 
 def test_the_debate_view_walks_indexes_without_sorting(sqlite_debate: tuple[sa.Engine, str]) -> None:
     """The featured reactions through ix_comment_featured, the best of each stance through
-    ix_comment_top_best in order (no sort of the stance's reactions)."""
+    ix_comment_top_best in order (no sort of the stance's reactions), and the best rebuttal of each
+    argument shown (issue 20) through ix_comment_parent: only the replies of those arguments sorted."""
     engine, slug = sqlite_debate
     plans = []
     with engine.connect() as conn:
@@ -94,4 +95,7 @@ def test_the_debate_view_walks_indexes_without_sorting(sqlite_debate: tuple[sa.E
             if "FROM comment" in statement:
                 plans.append(_plan(conn, statement, parameters))
     assert plans[0] == "SEARCH comment USING INDEX ix_comment_featured (article_id=?)"
-    assert plans[1:] == ["SEARCH comment USING INDEX ix_comment_top_best (article_id=?)"] * 3
+    assert plans[1:4] == ["SEARCH comment USING INDEX ix_comment_top_best (article_id=?)"] * 3
+    assert "SEARCH comment USING INDEX ix_comment_parent (parent_id=?)" in plans[4]
+    assert "ix_comment_status" not in plans[4]
+    assert len(plans) == 5

@@ -6,7 +6,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from app.models import Article, Comment
+from app.models import Article, Comment, ReplyKind
 from app.services.sql import Db, Prepared, expire_loaded
 
 COMMENT = Comment.__table__  # type: ignore[attr-defined]
@@ -15,7 +15,11 @@ ARTICLE = Article.__table__  # type: ignore[attr-defined]
 _REPLY_COUNT = Prepared(
     sa.update(COMMENT)
     .where(COMMENT.c.id == sa.bindparam("parent"))
-    .values(reply_count=COMMENT.c.reply_count + sa.bindparam("d_replies"))
+    .values(
+        reply_count=COMMENT.c.reply_count + sa.bindparam("d_replies"),
+        support_count=COMMENT.c.support_count + sa.bindparam("d_supports"),
+        rebuttal_count=COMMENT.c.rebuttal_count + sa.bindparam("d_rebuts"),
+    )
 )
 _ARTICLE_COUNTS = Prepared(
     sa.update(ARTICLE)
@@ -34,14 +38,26 @@ def move_counters(
     """Move the counters kept on rows with atomic UPDATEs (no read-modify-write race).
     Comment rows are always locked before the article row, in every service, so no two
     transactions wait on each other in a cycle."""
-    if public and comment.parent_id is not None:
-        _REPLY_COUNT.run(session, {"parent": comment.parent_id, "d_replies": public})
+    # A supporting or rebutting reply counts on its parent while it is published (issue 20).
+    d_supports = published if comment.reply_kind == ReplyKind.supports else 0
+    d_rebuts = published if comment.reply_kind == ReplyKind.rebuts else 0
+    moves_parent = comment.parent_id is not None and bool(public or d_supports or d_rebuts)
+    if moves_parent:
+        _REPLY_COUNT.run(
+            session,
+            {
+                "parent": comment.parent_id,
+                "d_replies": public,
+                "d_supports": d_supports,
+                "d_rebuts": d_rebuts,
+            },
+        )
     _ARTICLE_COUNTS.run(
         session, {"target_article": comment.article_id, "d_published": published, "d_top": top_level}
     )
     expire_loaded(session, Article, comment.article_id, ["comment_count", "top_level_count", "version"])
-    if public and comment.parent_id is not None:
-        expire_loaded(session, Comment, comment.parent_id, ["reply_count"])
+    if moves_parent and comment.parent_id is not None:
+        expire_loaded(session, Comment, comment.parent_id, ["reply_count", "support_count", "rebuttal_count"])
 
 
 def count_removal(session: Session, *, comment: Comment) -> None:

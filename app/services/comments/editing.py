@@ -15,6 +15,7 @@ from app.services import screening
 from app.services.accounts import Principal, ensure_can_write, is_staff
 from app.services.comments.counters import bump_version, move_counters
 from app.services.rendering import render_comment
+from app.services.replykinds import check_kind
 from app.services.rules import DEFAULT_RULES, Rules
 from app.services.visibility import PUBLIC_STATUSES
 
@@ -73,6 +74,7 @@ def edit_comment(
         )
     if data.body == comment.body_markdown:
         return comment
+    check_kind(comment.reply_kind, is_reply=comment.parent_id is not None, body=data.body)
     found = screening.match_words(session, data.body)
     if found is not None and found.effect == WordEffect.block:
         raise screening.blocked(found.phrase)

@@ -18,6 +18,7 @@ from app.services.accounts import Principal, ensure_can_write
 from app.services.comments.counters import move_counters
 from app.services.ratelimit import Limiter
 from app.services.rendering import render_comment
+from app.services.replykinds import check_kind
 from app.services.rules import DEFAULT_RULES, Rules
 from app.services.sql import Prepared, persistent
 from app.services.visibility import PUBLIC_STATUSES, is_visible
@@ -116,6 +117,7 @@ def post_comment(
     refusal = stance_refusal(parent_id=data.parent_id, stance=data.stance)
     if refusal is not None:
         raise refusal
+    check_kind(data.reply_kind, is_reply=parent is not None, body=data.body)
     status = initial_status(session, author=author, article=article, body=data.body, rules=rules)
     if limiter is not None:
         # Counted only once the comment is known to be acceptable: a form sent back for a fix is free.
@@ -131,6 +133,7 @@ def post_comment(
             "body_markdown": data.body,
             "body_html": render_comment(data.body),
             "stance": data.stance,
+            "reply_kind": data.reply_kind,
             "status": status,
             "created_at": now or utcnow(),
         },

@@ -13,6 +13,7 @@ from sqlmodel import Session, col, func, select
 from app.errors import BadRequest, NotFound
 from app.i18n import _
 from app.models import Article, Comment, CommentReport, CommentStatus, ModerationAction, User, WordRule
+from app.services import search
 from app.services.accounts import Principal
 from app.services.moderation.held import Held, explain
 from app.services.rules import DEFAULT_RULES, Rules
@@ -93,12 +94,22 @@ def list_queue(
     cursor: str | None = None,
     limit: int = 20,
     rules: Rules = DEFAULT_RULES,
+    q: str | None = None,
+    author: str | None = None,
 ) -> QueuePage:
     """A page of a queue, oldest first for work to do, newest first for history. Keyset on id, so
-    the first page costs the same for 10 or 10,000 waiting comments."""
+    the first page costs the same for 10 or 10,000 waiting comments. `q` keeps the comments whose
+    text matches those words (every status: the search index holds them all), `author` one
+    reader's (by username)."""
     limit = max(1, min(limit, 100))
     newest_first = queue in (Queue.rejected, Queue.approved)
     query = select(Comment).where(_queue_filter(queue))
+    words = search.parse_query(q)
+    if words is not None:
+        query = query.where(col(Comment.id).in_(search.matching_ids(session, words)))
+    if author:
+        wanted = select(User.id).where(User.username_key == author.strip().casefold())
+        query = query.where(col(Comment.author_id) == wanted.scalar_subquery())
     after = parse_cursor(cursor)
     if after is not None:
         query = query.where(col(Comment.id) < after if newest_first else col(Comment.id) > after)

@@ -1,0 +1,43 @@
+"""The changed-minds figure on the debate view and its summary on the article page (issue 20)."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+from sqlmodel import Session
+
+from app.models import Stance
+from app.services import articles
+from tests.factories import make_article, make_user
+
+
+def _answers(session: Session, slug: str) -> None:
+    article = make_article(session, slug=slug, label_for="Oui", label_against="Non")
+    for _ in range(2):
+        reader = make_user(session)
+        articles.set_stance(session, user=reader, article=article, stance=Stance.for_)
+        articles.set_stance(session, user=reader, article=article, stance=Stance.against)
+    for _ in range(8):
+        articles.set_stance(session, user=make_user(session), article=article, stance=Stance.for_)
+
+
+def test_the_debate_view_draws_the_flows_with_a_table(client: TestClient, session: Session) -> None:
+    _answers(session, "flux")
+    page = client.get("/articles/flux/debate").text
+    assert 'class="flow-chart"' in page
+    assert "<path" in page
+    assert '<table class="minds-table">' in page
+    assert "moins de 5" in page
+    assert "20\u00a0%" in page
+
+
+def test_the_debate_view_speaks_english(client: TestClient, session: Session) -> None:
+    _answers(session, "flows")
+    page = client.get("/articles/flows/debate", headers={"Accept-Language": "en"}).text
+    assert "fewer than 5" in page
+    assert "Did the debate change minds?" in page
+
+
+def test_the_article_page_gives_the_share_without_a_query(client: TestClient, session: Session) -> None:
+    _answers(session, "resume")
+    page = client.get("/articles/resume").text
+    assert "20\u00a0% des lecteurs ayant répondu ont changé de réponse" in page
