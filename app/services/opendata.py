@@ -13,11 +13,22 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from app.models import Article, Comment, CommentStatus, Stance
+from app.models import Article, Comment, CommentStatus, ReplyKind, Stance
 from app.security import sign
 
 COMMENT = Comment.__table__  # type: ignore[attr-defined]
-COLUMNS = ["id", "parent_id", "stance", "created_at", "upvotes", "downvotes", "featured", "author"]
+COLUMNS = [
+    "id",
+    "parent_id",
+    "stance",
+    "reply_kind",
+    "created_at",
+    "upvotes",
+    "downvotes",
+    "featured",
+    "author",
+]
+COLUMNS.append("body")  # the reaction's text as its author wrote it (Markdown), last: the longest field
 
 
 @dataclass(frozen=True)
@@ -41,11 +52,13 @@ def reactions(session: Session, *, article: Article, secret: str) -> list[dict[s
             COMMENT.c.id,
             COMMENT.c.parent_id,
             COMMENT.c.stance,
+            COMMENT.c.reply_kind,
             COMMENT.c.created_at,
             COMMENT.c.upvotes,
             COMMENT.c.downvotes,
             COMMENT.c.featured_at,
             COMMENT.c.author_id,
+            COMMENT.c.body_markdown,
         )
         .where(
             COMMENT.c.article_id == article.id,
@@ -59,11 +72,13 @@ def reactions(session: Session, *, article: Article, secret: str) -> list[dict[s
             "id": r.id,
             "parent_id": r.parent_id,
             "stance": Stance(r.stance).value if r.stance is not None else None,
+            "reply_kind": ReplyKind(r.reply_kind).value if r.reply_kind is not None else None,
             "created_at": r.created_at.isoformat(),
             "upvotes": r.upvotes,
             "downvotes": r.downvotes,
             "featured": r.featured_at is not None,
             "author": pseudonym(secret, r.author_id),
+            "body": r.body_markdown,
         }
         for r in rows
     ]

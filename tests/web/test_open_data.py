@@ -45,6 +45,7 @@ def test_a_published_reaction_is_exported_with_its_fields_and_a_pseudonym(
     assert first["featured"] is False
     assert second["parent_id"] == top.id
     assert second["stance"] is None
+    assert (first["body"], second["reply_kind"]) == (top.body_markdown, None)
     body = client.get(f"/articles/{article.slug}/open-data.json").text
     assert "gaspard" not in body
     assert f'"author":"{author.id}"' not in body.replace(" ", "")
@@ -82,12 +83,15 @@ def test_the_csv_has_the_same_rows_and_the_licence_link(client: TestClient, sess
         "id",
         "parent_id",
         "stance",
+        "reply_kind",
         "created_at",
         "upvotes",
         "downvotes",
         "featured",
         "author",
+        "body",
     ]
+    assert row["body"] == comment.body_markdown
 
 
 def test_a_removed_reaction_is_left_out(client: TestClient, session: Session) -> None:
