@@ -75,30 +75,19 @@ class GcPauses:
     def exposition(self, pid: int) -> list[str]:
         if not self.installed:
             return []
-        out = [
-            "# HELP tribune_gc_collections_total Cyclic garbage collections, by generation.",
-            "# TYPE tribune_gc_collections_total counter",
-        ]
-        out += [
-            f'tribune_gc_collections_total{{generation="{g}",pid="{pid}"}} {n}'
-            for g, n in enumerate(self.collections)
-        ]
-        out += [
-            "# HELP tribune_gc_pause_seconds_total Time the collector stopped the process, by generation.",
-            "# TYPE tribune_gc_pause_seconds_total counter",
-        ]
-        out += [
-            f'tribune_gc_pause_seconds_total{{generation="{g}",pid="{pid}"}} {s:.6f}'
-            for g, s in enumerate(self.seconds)
-        ]
-        out += [
-            "# HELP tribune_gc_pause_longest_seconds The longest single collection, by generation.",
-            "# TYPE tribune_gc_pause_longest_seconds gauge",
-        ]
-        out += [
-            f'tribune_gc_pause_longest_seconds{{generation="{g}",pid="{pid}"}} {s:.6f}'
-            for g, s in enumerate(self.longest)
-        ]
+        out: list[str] = []
+        for name, kind, help_text, values in (
+            ("collections_total", "counter", "Cyclic garbage collections", self.collections),
+            ("pause_seconds_total", "counter", "Time the collector stopped the process", self.seconds),
+            ("pause_longest_seconds", "gauge", "The longest single collection", self.longest),
+        ):
+            out += [
+                f"# HELP tribune_gc_{name} {help_text}, by generation.",
+                f"# TYPE tribune_gc_{name} {kind}",
+            ]
+            for g, value in enumerate(values):
+                shown = value if isinstance(value, int) else f"{value:.6f}"
+                out.append(f'tribune_gc_{name}{{generation="{g}",pid="{pid}"}} {shown}')
         return out
 
 
