@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import Any
 
@@ -151,8 +152,16 @@ def new_context(browser: Browser, traffic: Traffic) -> Iterator[ContextFactory]:
 
 @pytest.fixture(scope="session")
 def showcase(open_server: LiveServer) -> Showcase:
-    with launched_chromium() as browser:
-        return seed_showcase(browser, open_server)
+    """Seeded by a Chromium of its own, in a thread of its own: the test that first asks for it may
+    run in a module whose `browser` is open, and Playwright's sync API keeps an asyncio loop running
+    in its thread, so a second one cannot start beside it there (CI's random order found it)."""
+
+    def seed() -> Showcase:
+        with launched_chromium() as browser:
+            return seed_showcase(browser, open_server)
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(seed).result()
 
 
 def seed_showcase(browser: Browser, open_server: LiveServer) -> Showcase:
