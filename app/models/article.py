@@ -91,6 +91,8 @@ class StanceVote(SQLModel, table=True):
         sa.UniqueConstraint("user_id", "article_id"),
         # The flows of the readers who changed their answer, counted from the index alone (issue 20).
         sa.Index("ix_stance_vote_flow", "article_id", "first_stance", "stance"),
+        # A withdrawn answer (stance null) keeps the row for the first answer it had.
+        sa.CheckConstraint("stance IS NOT NULL OR first_stance IS NOT NULL", name="answered"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -102,9 +104,12 @@ class StanceVote(SQLModel, table=True):
             sa.Integer, sa.ForeignKey("article.id", ondelete="CASCADE"), nullable=False, index=True
         )
     )
-    stance: Stance = Field(sa_column=sa.Column(enum_type(Stance, "stance_vote_stance"), nullable=False))
-    # The reader's first answer once they have changed it (null: never changed, the first is `stance`),
-    # and when they last changed it (issue 20).
+    # The current answer; null once withdrawn (the row stays for the first answer, issue 20).
+    stance: Stance | None = Field(
+        default=None, sa_column=sa.Column(enum_type(Stance, "stance_vote_stance"), nullable=True)
+    )
+    # The reader's first answer once they have changed or withdrawn it (null: never changed, the first
+    # is `stance`), and when they last changed it (issue 20).
     first_stance: Stance | None = Field(
         default=None, sa_column=sa.Column(enum_type(Stance, "stance_vote_first_stance"), nullable=True)
     )

@@ -183,14 +183,15 @@ def set_stance(session: Session, *, user: Principal, article: Article, stance: S
         .where(table.c.user_id == user.id, table.c.article_id == article.id)
         .with_for_update()
     ).first()
-    old = Stance(current.stance) if current else None
+    old = Stance(current.stance) if current and current.stance else None
     if old == stance:
         return article
     now = utcnow()
-    # Minds changed (issue 20): the first answer is kept once the reader changes it; the article
-    # counts the readers whose current answer is not their first.
+    # Minds changed (issue 20): the first answer is kept once the reader changes or withdraws it
+    # (a withdrawn answer keeps its row with no current stance); the article counts the readers
+    # whose current answer is not their first.
     first = Stance(current.first_stance) if current and current.first_stance else old
-    was_changed = first != old
+    was_changed = old is not None and first is not None and first != old
     is_changed = stance is not None and first is not None and first != stance
     if current is None:
         inserted = session.execute(
@@ -201,8 +202,6 @@ def set_stance(session: Session, *, user: Principal, article: Article, stance: S
         if inserted is None:
             # Another request of the same reader inserted first: start again against its row.
             return set_stance(session, user=user, article=article, stance=stance)
-    elif stance is None:
-        session.execute(sa.delete(table).where(table.c.id == current.id))
     else:
         session.execute(
             sa.update(table)

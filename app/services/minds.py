@@ -93,7 +93,7 @@ def changed_minds(session: Session, *, article: Article, days: int = 30) -> Mind
     readers who kept their answer are the article's tally less those who came to it."""
     changed_rows = session.execute(
         sa.select(VOTE.c.first_stance, VOTE.c.stance, sa.func.count())
-        .where(VOTE.c.article_id == article.id, VOTE.c.first_stance.is_not(None))
+        .where(VOTE.c.article_id == article.id, VOTE.c.first_stance.is_not(None), VOTE.c.stance.is_not(None))
         .group_by(VOTE.c.first_stance, VOTE.c.stance)
     ).all()
     counts = {(a, b): 0 for a in ORDER for b in ORDER}

@@ -172,7 +172,9 @@ def export_data(session: Session, *, user: User, now: datetime | None = None) ->
         "stance_votes": [
             {
                 "article": slugs.get(v.article_id),
-                "stance": _value(v.stance),
+                "stance": _value(v.stance),  # null once withdrawn
+                "first_stance": _value(v.first_stance or v.stance),
+                "changed_at": _iso(v.changed_at),
                 "created_at": _iso(v.created_at),
                 "updated_at": _iso(v.updated_at),
             }
@@ -313,17 +315,21 @@ def _withdraw_votes(session: Session, user: User) -> None:
 
 def _withdraw_stances(session: Session, user: User) -> None:
     rows = session.execute(
-        sa.select(StanceVote.article_id, StanceVote.stance)  # type: ignore[call-overload]
-        .where(StanceVote.user_id == user.id)
+        sa.select(StanceVote.article_id, StanceVote.stance, StanceVote.first_stance)  # type: ignore[call-overload]
+        .where(StanceVote.user_id == user.id, col(StanceVote.stance).is_not(None))
         .order_by(StanceVote.article_id)
     ).all()
-    for article_id, stance in rows:
+    for article_id, stance, first in rows:
         column = ARTICLE.c[TALLY[Stance(stance)]]
-        session.execute(
-            sa.update(ARTICLE)
-            .where(ARTICLE.c.id == article_id)
-            .values({column: sa.case((column > 0, column - 1), else_=0), "version": ARTICLE.c.version + 1})
-        )
+        values: dict[Any, Any] = {
+            column: sa.case((column > 0, column - 1), else_=0),
+            "version": ARTICLE.c.version + 1,
+        }
+        if first is not None and first != stance:
+            # They were counted among the readers who changed their answer (issue 20).
+            changed = ARTICLE.c.changed_count
+            values[changed] = sa.case((changed > 0, changed - 1), else_=0)
+        session.execute(sa.update(ARTICLE).where(ARTICLE.c.id == article_id).values(values))
     session.execute(sa.delete(StanceVote).where(col(StanceVote.user_id) == user.id))
 
 
