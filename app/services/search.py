@@ -26,6 +26,7 @@ from app.models import Article, Comment, Stance
 from app.services.accounts import Principal
 from app.services.comments.reading import Node, Sort, _after, _order, encode_cursor, nodes_for
 from app.services.comments.reading import parse_sort as parse_sort_of_debate
+from app.services.sql import plan_each_time
 from app.services.visibility import LIVE
 
 COMMENT = Comment.__table__  # type: ignore[attr-defined]
@@ -193,6 +194,8 @@ def search_debate(
     if featured:
         conditions.append(COMMENT.c.featured_at.is_not(None))
     offset = 0
+    if query is not None:
+        plan_each_time(session)
     if sort is None:
         assert query is not None
         candidate = _candidates(session, query, conditions)

@@ -17,6 +17,7 @@ from app.services import search
 from app.services.accounts import Principal
 from app.services.moderation.held import Held, explain
 from app.services.rules import DEFAULT_RULES, Rules
+from app.services.sql import plan_each_time
 from app.text import parse_id
 
 COMMENT = Comment.__table__  # type: ignore[attr-defined]
@@ -106,6 +107,7 @@ def list_queue(
     query = select(Comment).where(_queue_filter(queue))
     words = search.parse_query(q)
     if words is not None:
+        plan_each_time(session)
         query = query.where(col(Comment.id).in_(search.matching_ids(session, words)))
     if author:
         wanted = select(User.id).where(User.username_key == author.strip().casefold())
