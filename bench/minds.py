@@ -9,13 +9,10 @@ answer once, on one of the last 30 days. Prints the p50 and p90 of N calls (defa
 
 from __future__ import annotations
 
-import os
 import random
 import statistics
 import sys
-import tempfile
 import time
-import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -32,7 +29,6 @@ from app.services import minds  # noqa: E402
 from bench import seed  # noqa: E402
 
 ANSWERS = 100_000
-POSTGRES = os.environ.get("TRIBUNE_BENCH_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 
 
 def seed_answers(url: str) -> None:
@@ -114,26 +110,10 @@ def measure(url: str, runs: int) -> None:
 
 def main() -> int:
     runs = int(next((a for a in sys.argv[1:] if a.isdigit()), "30"))
-    with tempfile.TemporaryDirectory() as tmp:
-        url = f"sqlite:///{Path(tmp) / 'minds.db'}"
-        print("SQLite", flush=True)
+    for label, url in seed.each_database("minds", sqlite_only="--sqlite-only" in sys.argv):
+        print(label, flush=True)
         seed_answers(url)
         measure(url, runs)
-    if "--sqlite-only" in sys.argv:
-        return 0
-    name = f"bench_minds_{uuid.uuid4().hex[:8]}"
-    admin = sa.create_engine(POSTGRES, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    try:
-        url = sa.make_url(POSTGRES).set(database=name).render_as_string(hide_password=False)
-        print("PostgreSQL", flush=True)
-        seed_answers(url)
-        measure(url, runs)
-    finally:
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.dispose()
     return 0
 
 

@@ -9,20 +9,23 @@ Run: .venv/bin/python bench/search.py [N] [--sqlite-only]
 Seeds the bench's 100,000-comment debate (bench/seed.py: 240 bodies of French Markdown drawn from a
 small vocabulary, so common words match a fifth of the debate) into a temporary SQLite file and a fresh
 PostgreSQL database (TRIBUNE_BENCH_POSTGRES, default the local server), then runs each query N times
-(default 30) after one warm-up and prints the p50 and p90 per query and over all of them.
+(default 30) after one warm-up and prints the p50 and p90 per query and over all of them; then serves
+the database with `tribune serve` and times the same searches over HTTP as a browser sends them (the
+page, the htmx fragment, the JSON API).
 """
 
 from __future__ import annotations
 
-import os
+import http.client
 import statistics
 import sys
 import tempfile
 import time
-import uuid
+import urllib.parse
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
 
 import sqlalchemy as sa  # noqa: E402
 from alembic import command  # noqa: E402
@@ -32,10 +35,9 @@ from app.cli import alembic_config  # noqa: E402
 from app.db import make_engine  # noqa: E402
 from app.models import Article, Stance  # noqa: E402
 from app.services import search  # noqa: E402
-from bench import seed  # noqa: E402
+from bench import run, seed  # noqa: E402
 
 SIZE = 100_000
-POSTGRES = os.environ.get("TRIBUNE_BENCH_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 # From rare to common in the seeded bodies, one word and several, accents typed or not.
 QUERIES = [
     "autarcie",
@@ -100,28 +102,66 @@ def measure(url: str, runs: int) -> None:
     engine.dispose()
 
 
+def measure_http(url: str, runs: int) -> None:
+    """The same searches as a browser sends them to `tribune serve` (one worker) on this database:
+    the page without JavaScript, the fragment htmx asks for as the reader types, and the JSON API;
+    one connection kept alive, one request at a time."""
+    run.RUN.mkdir(parents=True, exist_ok=True)
+    port = run.free_port()
+    with tempfile.TemporaryDirectory() as instance:
+        env = {
+            "TRIBUNE_DATABASE_URL": url,
+            "TRIBUNE_SECRET_KEY": run.SECRET,
+            "TRIBUNE_INSTANCE_PATH": instance,
+            "TRIBUNE_RATE_LIMITS": "false",
+        }
+        proc = run.start(
+            [str(ROOT / ".venv" / "bin" / "tribune"), "serve", "--host", "127.0.0.1", "--port", str(port)],
+            env=env,
+            log_name="search.log",
+        )
+        try:
+            run.wait_http(f"http://127.0.0.1:{port}/healthz")
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            kinds = {
+                "page (no JavaScript)": ("/articles/debat/search?q={q}", {}),
+                "htmx fragment (as typed)": (
+                    "/articles/debat/search?q={q}",
+                    {"HX-Request": "true", "HX-Target": "search-results"},
+                ),
+                "JSON API": ("/api/v1/articles/debat/comments?q={q}", {}),
+            }
+            for kind, (path, headers) in kinds.items():
+                times: list[float] = []
+                for words in QUERIES:
+                    target = path.format(q=urllib.parse.quote(words))
+                    for attempt in range(runs + 1):
+                        t0 = time.perf_counter()
+                        conn.request("GET", target, headers={"Accept-Encoding": "gzip", **headers})
+                        response = conn.getresponse()
+                        response.read()
+                        if response.status != 200:
+                            raise RuntimeError(f"{target}: {response.status}")
+                        if attempt:  # the first is the warm-up
+                            times.append((time.perf_counter() - t0) * 1000)
+                p90 = statistics.quantiles(times, n=10)[-1]
+                print(
+                    f"  HTTP {kind:26} p50 {statistics.median(times):6.1f} ms  p90 {p90:6.1f} ms"
+                    f"  ({len(QUERIES)} queries x {runs})",
+                    flush=True,
+                )
+            conn.close()
+        finally:
+            run.stop(proc)
+
+
 def main() -> int:
     runs = int(next((a for a in sys.argv[1:] if a.isdigit()), "30"))
-    with tempfile.TemporaryDirectory() as tmp:
-        url = f"sqlite:///{Path(tmp) / 'search.db'}"
-        print("SQLite (FTS5)", flush=True)
+    for label, url in seed.each_database("search", sqlite_only="--sqlite-only" in sys.argv):
+        print(label, flush=True)
         seed_database(url)
         measure(url, runs)
-    if "--sqlite-only" in sys.argv:
-        return 0
-    name = f"bench_search_{uuid.uuid4().hex[:8]}"
-    admin = sa.create_engine(POSTGRES, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    try:
-        url = sa.make_url(POSTGRES).set(database=name).render_as_string(hide_password=False)
-        print("PostgreSQL (tsvector, GIN)", flush=True)
-        seed_database(url)
-        measure(url, runs)
-    finally:
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.dispose()
+        measure_http(url, runs)
     return 0
 
 

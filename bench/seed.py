@@ -10,9 +10,14 @@ comment_count/top_level_count, and each comment's root_id/depth.
 
 from __future__ import annotations
 
+import os
 import random
+import tempfile
+import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import sqlalchemy as sa
 
@@ -360,3 +365,27 @@ def insert_sessions(conn: sa.Connection, user_ids: list[int], *, secret: str) ->
         creds.append(Credential(user_id, f"tribune_session={token}", sign(secret, "csrf-session", digest)))
     conn.execute(AUTH.insert(), rows)
     return creds
+
+
+# Where a bench runs: both databases -------------------------------------------------------------
+
+POSTGRES = os.environ.get("TRIBUNE_BENCH_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+
+
+def each_database(name: str, *, sqlite_only: bool = False) -> Iterator[tuple[str, str]]:
+    """(label, url): a temporary SQLite file, then a fresh PostgreSQL database on TRIBUNE_BENCH_POSTGRES
+    (default the local server), each removed once the loop has moved on (or stopped)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        yield "SQLite", f"sqlite:///{Path(tmp) / f'{name}.db'}"
+    if sqlite_only:
+        return
+    database = f"bench_{name}_{uuid.uuid4().hex[:8]}"
+    admin = sa.create_engine(POSTGRES, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'CREATE DATABASE "{database}"')
+    try:
+        yield "PostgreSQL", sa.make_url(POSTGRES).set(database=database).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+        admin.dispose()
