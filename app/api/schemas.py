@@ -16,6 +16,8 @@ class UserOut(BaseModel):
     username: str
     role: str
     created_at: datetime
+    # The name the reader chose to show, in any letters (issue 15); null when they kept the username.
+    display_name: str | None = None
 
 
 class FeaturedOut(BaseModel):
@@ -112,6 +114,7 @@ def user_out(user: Principal | None) -> dict[str, Any] | None:
         "username": user.username,
         "role": user.role.value if user.role else "reader",
         "created_at": iso(user.created_at),
+        "display_name": user.display_name,
     }
 
 

@@ -5,6 +5,7 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session, func, select
 
 from app.models import Comment, Stance
+from app.services import accounts
 from tests.factories import login, make_article, make_comment, make_user
 
 
@@ -268,3 +269,17 @@ def test_openapi_document_is_served(client: TestClient) -> None:
     assert "/api/v1/articles/{slug}/thread" in paths
     assert "/api/v1/comments/{comment_id}/vote" in paths
     assert not any(p.startswith("/articles") for p in paths)
+
+
+def test_an_author_comes_with_the_name_they_chose_to_show(client: TestClient, session: Session) -> None:
+    named = make_user(session, username="helene")
+    plain = make_user(session)
+    accounts.update_profile(session, user=named, display_name="Hélène Océane", bio="")
+    session.commit()
+    article = make_article(session)
+    first = make_comment(session, article=article, author=named, body="Mon avis.")
+    second = make_comment(session, article=article, author=plain, body="Le mien.")
+    assert client.get(f"/api/v1/comments/{first.id}").json()["author"]["display_name"] == "Hélène Océane"
+    assert client.get(f"/api/v1/comments/{second.id}").json()["author"]["display_name"] is None
+    listed = client.get(f"/api/v1/articles/{article.slug}/comments").json()["items"]
+    assert {c["author"]["display_name"] for c in listed} == {"Hélène Océane", None}
