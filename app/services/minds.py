@@ -26,6 +26,19 @@ DAILY = StanceDaily.__table__  # type: ignore[attr-defined]
 ORDER = list(Stance)
 
 
+def published_changed(changed: int) -> int | None:
+    """How many readers changed their answer, as the pages say it: rounded down to a multiple of K,
+    or None (said "fewer than 5") under K. With few readers an exact count, or a share precise to the
+    unit, would give away the one flow the table masks as "fewer than 5"."""
+    return None if changed < K else changed - changed % K
+
+
+def published_share(changed: int, readers: int) -> float | None:
+    """The share of readers who changed their answer, from the published (rounded) count."""
+    shown = published_changed(changed)
+    return None if shown is None or not readers else shown / readers
+
+
 @dataclass
 class Flow:
     first: Stance
@@ -59,8 +72,9 @@ class Minds:
     height: int = 220
 
     @property
-    def share(self) -> float:
-        return self.changed / self.readers if self.readers else 0.0
+    def share(self) -> float | None:
+        """The published share (published_share): None while fewer than K readers changed."""
+        return published_share(self.changed, self.readers)
 
     def flow(self, first: Stance | str, current: Stance | str) -> Flow:
         return next(f for f in self.flows if f.first == first and f.current == current)

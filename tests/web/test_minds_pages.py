@@ -10,9 +10,9 @@ from app.services import articles
 from tests.factories import make_article, make_user
 
 
-def _answers(session: Session, slug: str) -> None:
+def _answers(session: Session, slug: str, changed: int = 2) -> None:
     article = make_article(session, slug=slug, label_for="Oui", label_against="Non")
-    for _ in range(2):
+    for _ in range(changed):
         reader = make_user(session)
         articles.set_stance(session, user=reader, article=article, stance=Stance.for_)
         articles.set_stance(session, user=reader, article=article, stance=Stance.against)
@@ -27,7 +27,9 @@ def test_the_debate_view_draws_the_flows_with_a_table(client: TestClient, sessio
     assert "<path" in page
     assert '<table class="minds-table">' in page
     assert "moins de 5" in page
-    assert "20\u00a0%" in page
+    # 2 of 10 changed: the share would give the masked flow away.
+    assert "Moins de 5 lecteurs ont changé de réponse (10 réponses à la question)." in page
+    assert "20\u00a0%" not in page.split('id="minds"')[1]  # (the poll still gives its own 20 %)
 
 
 def test_the_debate_view_speaks_english(client: TestClient, session: Session) -> None:
@@ -38,6 +40,17 @@ def test_the_debate_view_speaks_english(client: TestClient, session: Session) ->
 
 
 def test_the_article_page_gives_the_share_without_a_query(client: TestClient, session: Session) -> None:
-    _answers(session, "resume")
+    # 7 of 15 changed: said from the count rounded down to 5, 5 of 15.
+    _answers(session, "resume", changed=7)
     page = client.get("/articles/resume").text
-    assert "20\u00a0% des lecteurs ayant répondu ont changé de réponse" in page
+    assert "33\u00a0% des lecteurs ayant répondu ont changé de réponse" in page
+    debate = client.get("/articles/resume/debate").text
+    assert "33\u00a0%" in debate
+
+
+def test_under_five_changes_the_share_is_not_given(client: TestClient, session: Session) -> None:
+    _answers(session, "peu")
+    page = client.get("/articles/peu").text
+    assert "Moins de 5 lecteurs ont changé de réponse au fil du débat." in page
+    english = client.get("/articles/peu", headers={"Accept-Language": "en"}).text
+    assert "Fewer than 5 readers changed their answer" in english
