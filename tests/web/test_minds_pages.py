@@ -5,8 +5,9 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
-from app.models import Stance
+from app.models import Role, Stance
 from app.services import articles
+from tests.conftest import ClientFor
 from tests.factories import make_article, make_user
 
 
@@ -41,3 +42,25 @@ def test_the_article_page_gives_the_share_without_a_query(client: TestClient, se
     _answers(session, "resume")
     page = client.get("/articles/resume").text
     assert "20\u00a0% des lecteurs ayant répondu ont changé de réponse" in page
+
+
+def test_the_editor_sees_the_figures_to_cite_beside_the_synthesis(
+    client_for: ClientFor, session: Session
+) -> None:
+    _answers(session, "a-citer")
+    page = client_for(make_user(session, role=Role.editor)).get("/editor/articles/a-citer").text
+    box = page.split('id="f-figures"', 1)[1].split("</textarea>", 1)[0]
+    assert "20\u00a0% des lecteurs ayant répondu à la question (10 réponses)" in box
+    assert "- de « Oui » à « Non » : moins de 5" in box
+    assert "2 lecteurs" not in box
+    assert 'data-insert-into="f-synthesis"' in page
+    assert "/static/js/editor.js" in page
+
+
+def test_before_any_answer_the_editor_is_told_there_is_nothing_to_cite(
+    client_for: ClientFor, session: Session
+) -> None:
+    make_article(session, slug="sans-reponse")
+    page = client_for(make_user(session, role=Role.editor)).get("/editor/articles/sans-reponse").text
+    assert 'id="f-figures"' not in page
+    assert "Personne n’a encore répondu à la question." in page
