@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import gettext as _gettext
+from collections.abc import Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 from functools import cache
 from pathlib import Path
@@ -52,6 +54,18 @@ def activate(locale: str) -> None:
 
 def current_locale() -> str:
     return _locale.get()
+
+
+@contextmanager
+def in_language(locale: str | None) -> Iterator[str]:
+    """Write in another language (a mail's recipient's, an article's), then give the request back its own."""
+    previous = current_locale()
+    chosen = locale if locale in LOCALES else SOURCE_LOCALE
+    activate(chosen)
+    try:
+        yield chosen
+    finally:
+        activate(previous)
 
 
 def gettext(message: str) -> str:

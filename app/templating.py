@@ -12,8 +12,8 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from app import i18n
 from app.dates import babel_locale, format_dt, iso
-from app.static import static_url
 from app.services.minds import published_share
+from app.static import static_url
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
 

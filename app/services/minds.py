@@ -16,8 +16,12 @@ from datetime import date, timedelta
 from typing import Any
 
 import sqlalchemy as sa
+from babel.dates import format_date
+from babel.numbers import format_decimal, format_percent
 from sqlmodel import Session
 
+from app.dates import babel_locale
+from app.i18n import _, in_language, ngettext
 from app.models import Article, Stance, StanceDaily, StanceVote, utcnow
 
 K = 5
@@ -192,3 +196,64 @@ def _draw(minds: Minds) -> None:
         minds.line = [
             (20 + i * (minds.width - 40) / span, 90 - n * 70 / peak) for i, (_d, n) in enumerate(minds.days)
         ]
+
+
+def citation(session: Session, *, article: Article, on: date | None = None) -> str:
+    """The figures as a Markdown passage the editors' synthesis can cite, in the article's language
+    and dated: the share of readers who changed their answer, then each flow between two different
+    answers as the debate view shows it (a masked flow in words, never its count). Empty flows are
+    left out; masked ones come last, in a fixed order, so the list's order tells nothing of their
+    size. Empty when no one has answered."""
+    found = changed_minds(session, article=article)
+    if not found.readers:
+        return ""
+    with in_language(article.language) as lang:
+        locale = babel_locale(lang)
+        day = format_date(on or utcnow().date(), "d MMMM y", locale=locale)
+        readers = format_decimal(found.readers, locale=locale)
+        if found.share is None:
+            # As the pages say it: under K changes, no share that would give a masked flow away.
+            summary = ngettext(
+                "Au %(date)s, moins de 5 lecteurs ont changé de réponse au fil du débat "
+                "(%(readers)s réponse à la question).",
+                "Au %(date)s, moins de 5 lecteurs ont changé de réponse au fil du débat "
+                "(%(readers)s réponses à la question).",
+                found.readers,
+            ) % {"date": day, "readers": readers}
+        else:
+            share = format_percent(round(found.share * 100) / 100, locale=locale)
+            summary = ngettext(
+                "Au %(date)s, %(share)s des lecteurs ayant répondu à la question "
+                "(%(readers)s réponse) ont changé de réponse au fil du débat.",
+                "Au %(date)s, %(share)s des lecteurs ayant répondu à la question "
+                "(%(readers)s réponses) ont changé de réponse au fil du débat.",
+                found.readers,
+            ) % {"date": day, "share": share, "readers": readers}
+        lines = ["**" + _("Le débat a-t-il fait changer d’avis ?") + "**", "", summary]
+        moves = [f for f in found.flows if f.first != f.current and (f.count or f.masked)]
+        moves.sort(key=lambda f: (f.masked is not None, -f.count if not f.masked else 0))
+        if moves:
+            lines += ["", _("Entre la première réponse et l’actuelle :"), ""]
+        for f in moves:
+            if f.masked == "small":
+                count = _("moins de 5")
+            elif f.masked:
+                count = _("masqué")
+            else:
+                count = ngettext("%(n)s lecteur", "%(n)s lecteurs", f.count) % {
+                    "n": format_decimal(f.count, locale=locale)
+                }
+            lines.append(
+                "- "
+                + _("de « %(first)s » à « %(current)s » : %(count)s")
+                % {"first": article.label(f.first), "current": article.label(f.current), "count": count}
+            )
+        if any(f.masked for f in moves):
+            lines += [
+                "",
+                _(
+                    "Pour que personne ne puisse être reconnu, les flux de moins de 5 lecteurs ne sont pas "
+                    "chiffrés."
+                ),
+            ]
+    return "\n".join(lines)

@@ -10,8 +10,8 @@ from fastapi.responses import HTMLResponse, Response
 from app.deps import CommentDep, SessionDep, require_role
 from app.errors import DomainError, Invalid, NotFound
 from app.i18n import _
-from app.models import Role, User
-from app.services import accounts, articles, editorial
+from app.models import Article, Role, User
+from app.services import accounts, articles, editorial, minds
 from app.services.accounts import Principal
 from app.services.rendering import render_article
 from app.templating import is_htmx, render
@@ -137,14 +137,30 @@ def _article(session: SessionDep, slug: str, editor: Principal) -> articles.Arti
 @router.get("/editor/articles/{slug}", name="editor_edit")
 def edit_article(request: Request, session: SessionDep, editor: Editor, slug: str) -> HTMLResponse:
     article = _article(session, slug, editor)
+    return _edit_page(request, session, article, _values(article))
+
+
+def _edit_page(
+    request: Request,
+    session: SessionDep,
+    article: Article,
+    values: dict[str, str],
+    *,
+    errors: dict[str, str] | None = None,
+    preview: str | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    """The article's form and its settings, with the changed-minds figures the synthesis can cite."""
     return render(
         request,
         "editor/form.html",
+        status_code=status_code,
         article=article,
-        values=_values(article),
-        errors={},
-        preview=None,
+        values=values,
+        errors=errors or {},
+        preview=preview,
         featured=editorial.featured(session, article=article),
+        figures=minds.citation(session, article=article),
     )
 
 
@@ -176,27 +192,17 @@ def update_article(
         "body": body,
     }
     if intent == "preview":
-        return render(
-            request,
-            "editor/form.html",
-            article=article,
-            values=values,
-            errors={},
-            preview=render_article(body),
-            featured=editorial.featured(session, article=article),
-        )
+        return _edit_page(request, session, article, values, preview=render_article(body))
     try:
         editorial.update_article(session, editor=editor, article=article, fields=_fields(values))
     except DomainError as exc:
-        return render(
+        return _edit_page(
             request,
-            "editor/form.html",
-            status_code=exc.status_code,
-            article=article,
-            values=values,
+            session,
+            article,
+            values,
             errors=exc.fields or {"form": str(exc)},
-            preview=None,
-            featured=editorial.featured(session, article=article),
+            status_code=exc.status_code,
         )
     return see_other(request, f"/editor/articles/{article.slug}")
 

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from playwright.sync_api import expect
 
-from tests.browser.helpers import ContextFactory, LiveServer, reader, staff, unique
+from tests.browser.helpers import SCREENSHOTS, ContextFactory, LiveServer, reader, staff, unique
+from tests.browser.test_search_journeys import seed_debate
 
 
 def test_an_editor_writes_features_two_responses_and_closes_the_debate(
@@ -84,3 +85,65 @@ def test_an_editor_writes_features_two_responses_and_closes_the_debate(
     expect(late.locator(".notice-closed")).to_be_visible()
     refused = late.request.post(f"/articles/{slug}/comments", form={"body": "Trop tard", "stance": "for"})
     assert refused.status == 403
+
+
+def test_the_editor_cites_the_changed_minds_figures_in_the_synthesis(
+    new_context: ContextFactory, open_server: LiveServer
+) -> None:
+    debate = seed_debate(open_server)
+    editor, _name = staff(new_context, open_server, "editor")
+    editor.goto(f"/editor/articles/{debate.slug}")
+    editor.get_by_role("button", name="Clore le débat").click()
+    editor.locator("dialog.confirm-dialog[open]").get_by_role("button", name="Clore le débat").click()
+    expect(editor.get_by_role("button", name="Rouvrir le débat")).to_be_visible()
+
+    figures = editor.locator("#f-figures")
+    expect(figures).to_contain_text("- de « Oui, gardons-la » à « Non, supprimons-la » : 6 lecteurs")
+    expect(figures).to_contain_text("- de « Oui, gardons-la » à « Ça dépend » : moins de 5")
+    passage = figures.input_value()
+    assert "2 lecteurs" not in passage
+    assert "3 lecteurs" not in passage
+
+    # The figures go where the cursor is, as a paragraph of their own.
+    synthesis = editor.locator("#f-synthesis")
+    synthesis.fill("Un débat vif.\n\nMerci à tous.")
+    synthesis.evaluate("el => { el.focus(); el.setSelectionRange(15, 15); }")
+    editor.get_by_role("button", name="Insérer les chiffres").click()
+    expect(synthesis).to_have_value(f"Un débat vif.\n\n{passage}\n\nMerci à tous.")
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    editor.locator(".synthesis-desk").screenshot(path=SCREENSHOTS / "issue20-synthesis-editor.png")
+    editor.get_by_role("button", name="Publier la synthèse").click()
+    expect(editor).to_have_url(f"{open_server.url}/editor/articles/{debate.slug}")
+
+    visitor = new_context(open_server).new_page()
+    visitor.goto(f"/articles/{debate.slug}")
+    expect(visitor.locator(".notice-closed")).to_be_visible()
+    shown = visitor.locator("#synthesis")
+    expect(shown).to_contain_text(
+        "des lecteurs ayant répondu à la question (33 réponses) ont changé de réponse"
+    )
+    expect(shown.locator("li", has_text="6 lecteurs")).to_have_text(
+        "de « Oui, gardons-la » à « Non, supprimons-la » : 6 lecteurs"
+    )
+    expect(shown.locator("li", has_text="moins de 5")).to_have_count(2)
+    expect(shown.locator("strong")).to_have_text("Le débat a-t-il fait changer d’avis ?")
+    shown.screenshot(path=SCREENSHOTS / "issue20-synthesis-closed.png")
+
+
+def test_without_javascript_the_editor_copies_the_figures_from_a_read_only_box(
+    new_context: ContextFactory, open_server: LiveServer
+) -> None:
+    slug = open_server.new_article()
+    page, _name = reader(new_context, open_server)
+    page.goto(f"/articles/{slug}")
+    page.locator(".poll-option.stance-for .poll-button").click()
+    page.locator(".poll-option.stance-for .poll-button[aria-pressed=true]").wait_for()
+    editor, _editor = staff(new_context, open_server, "editor", javascript=False)
+    editor.goto(f"/editor/articles/{slug}")
+    figures = editor.locator("#f-figures")
+    expect(figures).to_be_visible()
+    expect(figures).to_have_attribute("readonly", "")
+    expect(figures).to_contain_text(
+        "moins de 5 lecteurs ont changé de réponse au fil du débat (1 réponse à la question)"
+    )
+    expect(editor.get_by_role("button", name="Insérer les chiffres")).to_be_hidden()

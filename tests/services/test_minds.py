@@ -3,6 +3,8 @@ kept on the article, and the flows with their k-anonymity threshold."""
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 import sqlalchemy as sa
 from sqlmodel import Session, select
@@ -150,3 +152,67 @@ def test_an_erased_account_leaves_the_changed_count_and_its_export_holds_both_an
     session.refresh(article)
     assert article.changed_count == 0
     assert article.tally["against"] == 0
+
+
+# The passage the editors' synthesis can cite (minds.citation).
+CITED = [
+    ((Stance.for_, Stance.against), 6),
+    ((Stance.against, Stance.nuanced), 5),
+    ((Stance.for_, Stance.nuanced), 2),  # fewer than 5: "moins de 5"
+    ((Stance.nuanced, Stance.for_), 3),  # fewer than 5
+    ((Stance.for_,), 5),  # kept their answer: masked so the line's tally gives nothing away
+    ((Stance.nuanced,), 7),
+    ((Stance.against,), 5),
+]
+
+
+def _cited_article(session: Session, **overrides: object) -> Article:
+    article = make_article(session, **overrides)
+    for stances, n in CITED:
+        for _ in range(n):
+            _answer(session, article, *stances)
+    return article
+
+
+def test_the_citation_gives_the_share_and_the_flows_but_never_a_small_count(session: Session) -> None:
+    article = _cited_article(session)
+    passage = minds.citation(session, article=article, on=date(2026, 12, 7))
+    assert passage == (
+        "**Le débat a-t-il fait changer d’avis ?**\n\n"
+        "Au 7 décembre 2026, 45\u00a0% des lecteurs ayant répondu à la question (33 réponses) "
+        "ont changé de réponse au fil du débat.\n\n"
+        "Entre la première réponse et l’actuelle :\n\n"
+        "- de « Oui » à « Non » : 6 lecteurs\n"
+        "- de « Non » à « Ça dépend » : 5 lecteurs\n"
+        "- de « Oui » à « Ça dépend » : moins de 5\n"
+        "- de « Ça dépend » à « Oui » : moins de 5\n\n"
+        "Pour que personne ne puisse être reconnu, les flux de moins de 5 lecteurs ne sont pas chiffrés."
+    )
+
+
+def test_the_citation_is_written_in_the_articles_language(session: Session) -> None:
+    article = _cited_article(
+        session, language="en", label_for="Yes", label_against="No", label_nuanced="It depends"
+    )
+    passage = minds.citation(session, article=article, on=date(2026, 12, 7))
+    assert "As of 7 December 2026, 45% of the readers who answered the question (33 answers)" in passage
+    assert "- from “Yes” to “No”: 6 readers\n" in passage
+    assert "- from “Yes” to “It depends”: fewer than 5\n" in passage
+    assert "2 readers" not in passage
+    assert "3 readers" not in passage
+
+
+def test_a_flow_masked_to_protect_a_small_one_is_cited_without_its_count(session: Session) -> None:
+    article = make_article(session)
+    plan = [((Stance.for_, Stance.against), 2), ((Stance.for_, Stance.nuanced), 6), ((Stance.for_,), 9)]
+    for stances, n in plan:
+        for _ in range(n):
+            _answer(session, article, *stances)
+    passage = minds.citation(session, article=article, on=date(2026, 12, 7))
+    assert minds.changed_minds(session, article=article).flow("for", "nuanced").masked == "secondary"
+    assert "- de « Oui » à « Ça dépend » : masqué\n" in passage
+    assert "6 lecteurs" not in passage
+
+
+def test_there_is_nothing_to_cite_before_anyone_answers(session: Session) -> None:
+    assert minds.citation(session, article=make_article(session)) == ""

@@ -5,8 +5,9 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
-from app.models import Stance
+from app.models import Role, Stance
 from app.services import articles
+from tests.conftest import ClientFor
 from tests.factories import make_article, make_user
 
 
@@ -54,3 +55,25 @@ def test_under_five_changes_the_share_is_not_given(client: TestClient, session: 
     assert "Moins de 5 lecteurs ont changé de réponse au fil du débat." in page
     english = client.get("/articles/peu", headers={"Accept-Language": "en"}).text
     assert "Fewer than 5 readers changed their answer" in english
+
+
+def test_the_editor_sees_the_figures_to_cite_beside_the_synthesis(
+    client_for: ClientFor, session: Session
+) -> None:
+    _answers(session, "a-citer")
+    page = client_for(make_user(session, role=Role.editor)).get("/editor/articles/a-citer").text
+    box = page.split('id="f-figures"', 1)[1].split("</textarea>", 1)[0]
+    assert "moins de 5 lecteurs ont changé de réponse au fil du débat (10 réponses à la question)" in box
+    assert "- de « Oui » à « Non » : moins de 5" in box
+    assert "2 lecteurs" not in box
+    assert 'data-insert-into="f-synthesis"' in page
+    assert "/static/js/editor.js" in page
+
+
+def test_before_any_answer_the_editor_is_told_there_is_nothing_to_cite(
+    client_for: ClientFor, session: Session
+) -> None:
+    make_article(session, slug="sans-reponse")
+    page = client_for(make_user(session, role=Role.editor)).get("/editor/articles/sans-reponse").text
+    assert 'id="f-figures"' not in page
+    assert "Personne n’a encore répondu à la question." in page

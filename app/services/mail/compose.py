@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import functools
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.policy import SMTP
@@ -16,6 +14,7 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader
 
 from app import i18n
+from app.i18n import in_language
 from app.models import utcnow
 from app.services.mail import MailConfig
 from app.templating import TEMPLATES_DIR, format_dt
@@ -39,18 +38,6 @@ def _environment(html: bool) -> Environment:
     env.globals["html"] = html
     env.globals.update(TEMPLATE_GLOBALS)
     return env
-
-
-@contextmanager
-def in_language(locale: str | None) -> Iterator[str]:
-    """Render in the recipient's language, then give the request back its own."""
-    previous = i18n.current_locale()
-    chosen = locale if locale in i18n.LOCALES else i18n.SOURCE_LOCALE
-    i18n.activate(chosen)
-    try:
-        yield chosen
-    finally:
-        i18n.activate(previous)
 
 
 @dataclass(frozen=True)
