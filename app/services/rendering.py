@@ -11,6 +11,9 @@ from markdown_it_pyrs import MarkdownIt
 # so it stays text and is escaped.
 _COMMON_RULES = ["blockquote", "code", "fence", "list", "paragraph", "reference"]
 _COMMON_RULES += ["autolink", "backticks", "emphasis", "entity", "escape", "link", "newline"]
+# A bare address (https://…) becomes a link, as in every forum: a reply that brings a source by
+# pasting its address gets a link one can follow (issue 20). Only addresses with a scheme.
+_COMMON_RULES += ["linkify"]
 
 # Comments: a small subset. No raw HTML, images, headings or tables; links are kept but tamed by nh3.
 _comment_md = MarkdownIt("zero")

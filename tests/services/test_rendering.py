@@ -39,6 +39,14 @@ COMMENTS = [
     ),
     ("[ref]\n\n[ref]: https://x.fr 'T'", f'<p><a href="https://x.fr" title="T" {REL}>ref</a></p>'),
     ("Voilà l’été — « guillemets » &copy;", "<p>Voilà l’été — « guillemets » ©</p>"),
+    # A bare address with its scheme is a link (a source pasted as is); without one it stays text.
+    (
+        "Source : https://www.insee.fr/fr/statistiques/1, page 3.",
+        f'<p>Source : <a href="https://www.insee.fr/fr/statistiques/1" {REL}>'
+        "https://www.insee.fr/fr/statistiques/1</a>, page 3.</p>",
+    ),
+    ("voir www.insee.fr ou fichier.py", "<p>voir www.insee.fr ou fichier.py</p>"),
+    ("`https://code.exemple.fr`", "<p><code>https://code.exemple.fr</code></p>"),
 ]
 
 
