@@ -13,11 +13,11 @@ from sqlmodel import Session, col, select
 from app.dates import format_dt
 from app.errors import Conflict, Invalid, PermissionDenied, Unauthorized
 from app.i18n import _
-from app.models import AuthSession, Role, User, UserStatus, utcnow
+from app.models import Article, AuthSession, Comment, Role, User, UserStatus, utcnow
 from app.models.schemas import MAX_PASSWORD, MIN_PASSWORD, UserCreate
 from app.security import hash_password, new_token, token_digest, verify_password
 from app.services.ratelimit import Limiter
-from app.services.sql import Db, Prepared
+from app.services.sql import Db, Prepared, expire_loaded
 
 
 @dataclass(frozen=True)
@@ -388,8 +388,41 @@ def update_profile(session: Session, *, user: User, display_name: str, bio: str)
         raise Invalid(_("Présentation : 500 caractères au plus."), field="bio")
     if any(unicodedata.category(ch) == "Cc" and ch not in "\n\t" for ch in text):
         raise Invalid(_("Présentation : caractères de contrôle refusés."), field="bio")
+    shown_before = user.display_name
     user.display_name = name or None
-    user.bio = text or None
+    user.bio = text or None  # shown on the profile only, which is not cached: nothing to refresh
     session.add(user)
     session.flush()
+    if user.display_name != shown_before:
+        refresh_pages_of_author(session, user)
     return user
+
+
+ARTICLE = Article.__table__  # type: ignore[attr-defined]
+COMMENT = Comment.__table__  # type: ignore[attr-defined]
+
+
+def refresh_pages_of_author(session: Session, user: User) -> None:
+    """The name beside a reader's comments changed: bump the version of every article they commented
+    on, in this transaction, so that every cached rendering of those debates (pages, fragments, the
+    debate view, permalinks, the JSON: app/services/cache.py) is stale at once.
+
+    Why the version and not a generation in the key: every request already reads the article's row
+    (its version is part of each key), so the hot read path costs nothing more, and every process,
+    each with its own cache, sees the change on its next request (the row is in the shared database;
+    nothing is invalidated by message: Redis, where processes share one, carries the live events and
+    the abuse limits, not this cache). A global or per-author generation would add a read to every
+    request, or empty the cache of all debates for one name. A name changes rarely; it costs one
+    UPDATE per article the reader commented on (the author index finds them), in article id order,
+    the order in which every service locks articles (no deadlock with another such change)."""
+    articles = session.execute(
+        sa.select(COMMENT.c.article_id)
+        .where(COMMENT.c.author_id == user.id)
+        .distinct()
+        .order_by(COMMENT.c.article_id)
+    ).scalars()
+    for article_id in list(articles):
+        session.execute(
+            sa.update(ARTICLE).where(ARTICLE.c.id == article_id).values(version=ARTICLE.c.version + 1)
+        )
+        expire_loaded(session, Article, article_id, ["version"])

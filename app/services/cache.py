@@ -2,8 +2,9 @@
 serialized debate.
 
 Entries are keyed by the article's id and `version` (bumped in the same transaction as every change
-that alters the debate: a post, an edit, a deletion, a vote, a stance, a moderation decision), plus
-everything else the bytes depend on (sort, cursor, locale...). A request still reads the article row,
+that alters the debate: a post, an edit, a deletion, a vote, a stance, a moderation decision, a
+commenter's new name: accounts.refresh_pages_of_author), plus everything else the bytes depend on
+(sort, cursor, locale...). A request still reads the article row,
 so each process sees a change committed by any other process on its next request: nothing is ever
 invalidated by hand and several processes need no shared cache. A short time-to-live bounds what a
 change that forgot to bump the version (an account erased, say) could leave stale.

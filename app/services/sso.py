@@ -283,6 +283,7 @@ def link_account(session: Session, *, person: Person, now: datetime | None = Non
         if user.email != person.email:
             user.email = person.email
             user.email_verified_at = now
+        shown_before = (user.username, user.display_name)
         user.username, user.username_key = person.username, key
         if person.role is not None:
             user.role = person.role
@@ -291,6 +292,8 @@ def link_account(session: Session, *, person: Person, now: datetime | None = Non
             user.display_name = _shown_name(person.display_name) or user.display_name
         link.last_login_at = now
         session.flush()
+        if (user.username, user.display_name) != shown_before:
+            accounts.refresh_pages_of_author(session, user)  # the cached debates show the new name
     return user
 
 

@@ -7,25 +7,44 @@ from typing import Any
 
 import pytest
 from playwright.sync_api import Page
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from tests.browser.helpers import KEY_PAGES, KeyPage, PageOpener
 
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 
-RUN_AXE = """async (tags) => {
-  const result = await axe.run(document, {runOnly: {type: "tag", values: tags}, resultTypes: ["violations"]});
-  return result.violations.map((v) => ({
-    id: v.id, impact: v.impact, help: v.help,
-    nodes: v.nodes.slice(0, 5).map((n) => n.target.join(" ") + " :: " + n.failureSummary),
-  }));
+# axe.run is asynchronous and schedules its checks with timers. A page whose scripts are disabled
+# (a context opened with javascript=False) never runs them: awaiting axe.run through page.evaluate,
+# which has no timeout, then waits for ever. This is what hung the staff screens' scan (its no-JS
+# confirmation page). So axe is started without being awaited, and its result is awaited with
+# wait_for_function, bounded by Playwright's timeout: a page without scripts fails, it does not hang.
+START_AXE = """(tags) => {
+  window.__tribuneAxe = null;
+  axe.run(document, {runOnly: {type: "tag", values: tags}, resultTypes: ["violations"]})
+    .then((result) => { window.__tribuneAxe = {violations: result.violations.map((v) => ({
+      id: v.id, impact: v.impact, help: v.help,
+      nodes: v.nodes.slice(0, 5).map((n) => n.target.join(" ") + " :: " + n.failureSummary),
+    }))}; })
+    .catch((error) => { window.__tribuneAxe = {error: String(error)}; });
 }"""
+AXE_TIMEOUT_MS = 60_000
 
 
 def axe_violations(page: Page, axe_source: str) -> list[dict[str, Any]]:
     # Evaluated through the DevTools protocol: the page's CSP (script-src 'self') stays in force.
     if not page.evaluate("typeof window.axe !== 'undefined'"):
         page.evaluate(axe_source)
-    return list(page.evaluate(RUN_AXE, WCAG_TAGS))
+    page.evaluate(START_AXE, WCAG_TAGS)
+    try:
+        done = page.wait_for_function("() => window.__tribuneAxe", polling=100, timeout=AXE_TIMEOUT_MS)
+    except PlaywrightTimeoutError as error:
+        raise AssertionError(
+            f"axe did not finish on {page.url} in {AXE_TIMEOUT_MS // 1000} s (a page whose "
+            "scripts are disabled never runs it: scan its HTML in a page that runs scripts)"
+        ) from error
+    result = done.json_value()
+    assert "error" not in result, f"axe failed on {page.url}: {result['error']}"
+    return list(result["violations"])
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])

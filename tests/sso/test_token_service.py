@@ -15,7 +15,7 @@ from app.errors import Conflict, PermissionDenied
 from app.models import LinkedAccount, Role, UsedToken, User, utcnow
 from app.security import NO_PASSWORD, verify_password
 from app.services import sso
-from tests.factories import make_user
+from tests.factories import make_comment, make_user
 from tests.sso.tokens import ISSUER, SECRET, claims, forged, hs256
 
 HS = sso.TokenConfig.of(secret=SECRET, public_key=None, issuer=ISSUER)
@@ -57,6 +57,19 @@ def test_a_later_token_updates_the_same_account(session: Session) -> None:
     assert again.id == first.id
     assert (again.username, again.email) == ("Lea_M", "lea.m@journal.test")
     assert session.exec(select(sa.func.count()).select_from(LinkedAccount)).one() == 1
+
+
+def test_a_new_name_from_the_newsroom_refreshes_the_cached_debates_of_the_reader(session: Session) -> None:
+    user = sso.sign_in_with_token(session, token=hs256(display_name="Léa Martin"), config=HS)
+    article = make_comment(session, author=user).article
+    session.commit()
+    before = article.version
+    sso.sign_in_with_token(session, token=hs256(display_name="Léa Martin"), config=HS)
+    session.refresh(article)
+    assert article.version == before  # nothing the pages show has changed
+    sso.sign_in_with_token(session, token=hs256(display_name="Léa Martin-Roux"), config=HS)
+    session.refresh(article)
+    assert article.version == before + 1  # every cached rendering of the debate is stale (cache.py)
 
 
 def test_an_rs256_token_is_checked_with_the_public_key(session: Session, rsa_key: rsa.RSAPrivateKey) -> None:
