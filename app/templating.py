@@ -12,7 +12,6 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from app import i18n
 from app.dates import babel_locale, format_dt, iso
-from app.services.minds import published_share
 from app.static import static_url
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
@@ -46,7 +45,6 @@ def make_environment() -> Environment:
     env.filters["number"] = _number
     env.filters["percent"] = _percent
     env.globals["static"] = static_url
-    env.globals["published_share"] = published_share
     return env
 
 

@@ -30,19 +30,6 @@ DAILY = StanceDaily.__table__  # type: ignore[attr-defined]
 ORDER = list(Stance)
 
 
-def published_changed(changed: int) -> int | None:
-    """How many readers changed their answer, as the pages say it: rounded down to a multiple of K,
-    or None (said "fewer than 5") under K. With few readers an exact count, or a share precise to the
-    unit, would give away the one flow the table masks as "fewer than 5"."""
-    return None if changed < K else changed - changed % K
-
-
-def published_share(changed: int, readers: int) -> float | None:
-    """The share of readers who changed their answer, from the published (rounded) count."""
-    shown = published_changed(changed)
-    return None if shown is None or not readers else shown / readers
-
-
 @dataclass
 class Flow:
     first: Stance
@@ -76,24 +63,28 @@ class Minds:
     height: int = 220
 
     @property
-    def share(self) -> float | None:
-        """The published share (published_share): None while fewer than K readers changed."""
-        return published_share(self.changed, self.readers)
+    def share(self) -> float:
+        return self.changed / self.readers if self.readers else 0.0
 
     def flow(self, first: Stance | str, current: Stance | str) -> Flow:
         return next(f for f in self.flows if f.first == first and f.current == current)
 
 
 def _mask(flows: list[Flow]) -> None:
-    """Mask the flows of 1 to K-1 readers, then, in any line (a first or a current answer) left with
-    a single masked flow, the smallest other one (a flow of readers rather than an empty one, which
-    would hide nothing), until no line has a single masked flow. An empty flow singles out no one and
-    is shown as 0."""
+    """Mask the flows of 1 to K-1 readers, then, in any line left with a single masked flow, the
+    smallest other one (a flow of readers rather than an empty one, which would hide nothing), until
+    no line has a single masked flow. An empty flow singles out no one and is shown as 0.
+
+    A line is a set of flows whose total a reader can know: those of one first answer, those of one
+    current answer (the tally), and the changes together and the kept answers together, since the
+    pages give the share of readers who changed and the number who answered: with one change flow
+    masked, that share would give its count away."""
     for f in flows:
         if 0 < f.count < K:
             f.masked = "small"
     lines = [[f for f in flows if f.first == s] for s in ORDER]
     lines += [[f for f in flows if f.current == s] for s in ORDER]
+    lines += [[f for f in flows if f.first != f.current], [f for f in flows if f.first == f.current]]
     changed = True
     while changed:
         changed = False
@@ -211,24 +202,14 @@ def citation(session: Session, *, article: Article, on: date | None = None) -> s
         locale = babel_locale(lang)
         day = format_date(on or utcnow().date(), "d MMMM y", locale=locale)
         readers = format_decimal(found.readers, locale=locale)
-        if found.share is None:
-            # As the pages say it: under K changes, no share that would give a masked flow away.
-            summary = ngettext(
-                "Au %(date)s, moins de 5 lecteurs ont changé de réponse au fil du débat "
-                "(%(readers)s réponse à la question).",
-                "Au %(date)s, moins de 5 lecteurs ont changé de réponse au fil du débat "
-                "(%(readers)s réponses à la question).",
-                found.readers,
-            ) % {"date": day, "readers": readers}
-        else:
-            share = format_percent(round(found.share * 100) / 100, locale=locale)
-            summary = ngettext(
-                "Au %(date)s, %(share)s des lecteurs ayant répondu à la question "
-                "(%(readers)s réponse) ont changé de réponse au fil du débat.",
-                "Au %(date)s, %(share)s des lecteurs ayant répondu à la question "
-                "(%(readers)s réponses) ont changé de réponse au fil du débat.",
-                found.readers,
-            ) % {"date": day, "share": share, "readers": readers}
+        share = format_percent(round(found.share * 100) / 100, locale=locale)
+        summary = ngettext(
+            "Au %(date)s, %(share)s des lecteurs ayant répondu à la question "
+            "(%(readers)s réponse) ont changé de réponse au fil du débat.",
+            "Au %(date)s, %(share)s des lecteurs ayant répondu à la question "
+            "(%(readers)s réponses) ont changé de réponse au fil du débat.",
+            found.readers,
+        ) % {"date": day, "share": share, "readers": readers}
         lines = ["**" + _("Le débat a-t-il fait changer d’avis ?") + "**", "", summary]
         moves = [f for f in found.flows if f.first != f.current and (f.count or f.masked)]
         moves.sort(key=lambda f: (f.masked is not None, -f.count if not f.masked else 0))

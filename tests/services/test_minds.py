@@ -117,6 +117,44 @@ def test_no_flow_of_the_table_can_be_worked_out_from_its_line_totals(session: Se
     for s in Stance:
         for line in ([f for f in found.flows if f.first == s], [f for f in found.flows if f.current == s]):
             assert len([f for f in line if f.masked]) != 1
+    for line in (
+        [f for f in found.flows if f.first != f.current],
+        [f for f in found.flows if f.first == f.current],
+    ):
+        assert len([f for f in line if f.masked]) != 1
+
+
+@pytest.mark.parametrize(
+    "plan",
+    [
+        # A lone small change beside a large one: rows and columns alone would leave it the only
+        # masked change, and the share of readers who changed (9) would give its 2 away.
+        [((Stance.for_, Stance.against), 2), ((Stance.against, Stance.nuanced), 7), ((Stance.for_,), 9)]
+        + [((Stance.against,), 8), ((Stance.nuanced,), 6)],
+        [((Stance.for_, Stance.against), 3), ((Stance.against, Stance.for_), 6), ((Stance.for_,), 12)],
+        [((Stance.for_, Stance.nuanced), 1), ((Stance.for_,), 7), ((Stance.against,), 5)],
+        [((Stance.nuanced, Stance.for_), 4), ((Stance.against, Stance.nuanced), 2), ((Stance.nuanced,), 8)],
+    ],
+)
+def test_no_published_total_leaves_a_single_masked_flow(
+    session: Session, plan: list[tuple[tuple[Stance, ...], int]]
+) -> None:
+    """Each total a reader can know (a first answer's, a current answer's, the changes', the kept
+    answers') covers no masked flow or at least two."""
+    article = make_article(session)
+    for stances, n in plan:
+        for _ in range(n):
+            _answer(session, article, *stances)
+    found = minds.changed_minds(session, article=article)
+    assert any(f.masked == "small" for f in found.flows)
+    lines = [[f for f in found.flows if f.first == s] for s in Stance]
+    lines += [[f for f in found.flows if f.current == s] for s in Stance]
+    lines += [
+        [f for f in found.flows if f.first != f.current],
+        [f for f in found.flows if f.first == f.current],
+    ]
+    for line in lines:
+        assert len([f for f in line if f.masked]) != 1, line
 
 
 def test_the_calculation_is_two_queries(session: Session) -> None:
@@ -179,7 +217,7 @@ def test_the_citation_gives_the_share_and_the_flows_but_never_a_small_count(sess
     passage = minds.citation(session, article=article, on=date(2026, 12, 7))
     assert passage == (
         "**Le débat a-t-il fait changer d’avis ?**\n\n"
-        "Au 7 décembre 2026, 45\u00a0% des lecteurs ayant répondu à la question (33 réponses) "
+        "Au 7 décembre 2026, 48\u00a0% des lecteurs ayant répondu à la question (33 réponses) "
         "ont changé de réponse au fil du débat.\n\n"
         "Entre la première réponse et l’actuelle :\n\n"
         "- de « Oui » à « Non » : 6 lecteurs\n"
@@ -195,7 +233,7 @@ def test_the_citation_is_written_in_the_articles_language(session: Session) -> N
         session, language="en", label_for="Yes", label_against="No", label_nuanced="It depends"
     )
     passage = minds.citation(session, article=article, on=date(2026, 12, 7))
-    assert "As of 7 December 2026, 45% of the readers who answered the question (33 answers)" in passage
+    assert "As of 7 December 2026, 48% of the readers who answered the question (33 answers)" in passage
     assert "- from “Yes” to “No”: 6 readers\n" in passage
     assert "- from “Yes” to “It depends”: fewer than 5\n" in passage
     assert "2 readers" not in passage
