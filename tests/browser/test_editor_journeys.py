@@ -143,7 +143,5 @@ def test_without_javascript_the_editor_copies_the_figures_from_a_read_only_box(
     figures = editor.locator("#f-figures")
     expect(figures).to_be_visible()
     expect(figures).to_have_attribute("readonly", "")
-    expect(figures).to_contain_text(
-        "moins de 5 lecteurs ont changé de réponse au fil du débat (1 réponse à la question)"
-    )
+    expect(figures).to_contain_text("0\u00a0% des lecteurs ayant répondu à la question (1 réponse)")
     expect(editor.get_by_role("button", name="Insérer les chiffres")).to_be_hidden()
