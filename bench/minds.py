@@ -82,9 +82,7 @@ def seed_answers(url: str) -> None:
                 for d in range(30)
             ],
         )
-    if engine.dialect.name == "postgresql":
-        with engine.connect() as conn:
-            conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql("VACUUM ANALYZE")
+    seed.analyze(engine)
     print(f"  seeded {ANSWERS:,} answers in {time.monotonic() - t0:.0f} s", flush=True)
     engine.dispose()
 

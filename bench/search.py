@@ -59,9 +59,7 @@ def seed_database(url: str) -> None:
     with engine.begin() as conn:
         authors = seed.insert_users(conn, 500, prefix="auteur")
         seed.seed_debate(conn, slug="debat", size=SIZE, user_ids=authors, bodies=bodies, rendered=rendered)
-    if engine.dialect.name == "postgresql":
-        with engine.connect() as conn:
-            conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql("VACUUM ANALYZE")
+    seed.analyze(engine)
     print(f"  seeded {SIZE:,} comments in {time.monotonic() - t0:.0f} s", flush=True)
     engine.dispose()
 

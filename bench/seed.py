@@ -372,6 +372,13 @@ def insert_sessions(conn: sa.Connection, user_ids: list[int], *, secret: str) ->
 POSTGRES = os.environ.get("TRIBUNE_BENCH_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 
 
+def analyze(engine: sa.Engine) -> None:
+    """Fresh statistics for PostgreSQL's planner after a bulk seed (SQLite has none to refresh)."""
+    if engine.dialect.name == "postgresql":
+        with engine.connect() as conn:
+            conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql("VACUUM ANALYZE")
+
+
 def each_database(name: str, *, sqlite_only: bool = False) -> Iterator[tuple[str, str]]:
     """(label, url): a temporary SQLite file, then a fresh PostgreSQL database on TRIBUNE_BENCH_POSTGRES
     (default the local server), each removed once the loop has moved on (or stopped)."""

@@ -291,16 +291,11 @@ def start_provider(redirect_uri: str) -> Provider:
 
 
 def _wait_until_served(url: str, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            if time.monotonic() > deadline:
-                raise
-        time.sleep(0.05)
+    """The server's socket listens from its construction: this first request waits in the backlog
+    until serve_forever answers it (no polling), or fails after the timeout."""
+    with urllib.request.urlopen(url, timeout=timeout) as response:
+        if response.status != 200:
+            raise RuntimeError(f"{url} answered {response.status}")
 
 
 def stop_provider(provider: Provider) -> None:
