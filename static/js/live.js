@@ -15,6 +15,9 @@
   }
 
   function showBanner() {
+    // A reaction can reach the page by its event before its own card does (the reader's own post,
+    // whose event outruns the response that swaps it in): what the page already shows is not new.
+    waiting = waiting.filter(function (item) { return !document.getElementById("comment-" + item.id); });
     if (!waiting.length) { banner.hidden = true; return; }
     button.textContent = label(waiting.length);
     banner.hidden = false;
@@ -32,6 +35,10 @@
   }
 
   var stale = false;
+
+  document.addEventListener("htmx:afterSettle", function () {
+    if (!stale && waiting.length) { showBanner(); }
+  });
 
   button.addEventListener("click", function () {
     if (stale) { window.location.reload(); return; }
