@@ -84,6 +84,11 @@ class User(SQLModel, table=True):
     def email_verified(self) -> bool:
         return self.email_verified_at is not None
 
+    @property
+    def shown_name(self) -> str:
+        """The name readers see: the display name when there is one, else the handle."""
+        return self.display_name or self.username
+
 
 class AuthSession(SQLModel, table=True):
     """A server-side login: deleting the row signs the browser out at once."""

@@ -80,6 +80,22 @@ def test_a_reply_is_mailed_at_once_with_a_one_click_unsubscribe(
     assert outbox_for(committed, author) == ["reply"]
 
 
+def test_mail_names_readers_as_the_site_shows_them(
+    committed: Engine, mail_app: FastAPI, smtp: SmtpServer
+) -> None:
+    author = committed_user(committed, username="oceane_b", display_name="Océane")
+    replier = committed_user(committed, username="helene_k", display_name="Hélène Kœnig")
+    slug = committed_article(committed)
+    with TestClient(mail_app):
+        choose(mail_app, author, reply="immediate")
+        parent = react(mail_app, author, slug, "Un avis à discuter.")
+        react(mail_app, replier, slug, "Une réponse signée de mon nom.", parent_id=parent)
+        (mail,) = smtp.inbox.to(author.email)
+    assert mail.message["Subject"] == "Hélène Kœnig vous a répondu"
+    assert "Bonjour Océane," in mail.text
+    assert "helene_k" not in mail.message["Subject"]
+
+
 def test_a_forged_unsubscribe_link_is_refused(committed: Engine, mail_app: FastAPI) -> None:
     user = committed_user(committed)
     with TestClient(mail_app, base_url=BASE_URL) as client:

@@ -68,7 +68,7 @@ def _item(session: Session, note: Notification, config: MailConfig | None = None
         "kind": note.kind,
         "comment": comment,
         "article": article,
-        "actor": actor.username if actor is not None else None,
+        "actor": actor.shown_name if actor is not None else None,
         "reason": note.reason,
         "message": note.message,
         "excerpt": " ".join((comment.body_markdown if comment else "").split())[:280],
