@@ -12,6 +12,7 @@ from alembic.config import Config
 from pydantic import ValidationError
 from sqlmodel import Session
 
+from app import dates
 from app.config import Settings
 from app.db import make_engine, writer
 from app.errors import DomainError
@@ -36,6 +37,7 @@ def alembic_config(url: str) -> Config:
 def _settings() -> Settings:
     settings = Settings()
     settings.instance_path.mkdir(parents=True, exist_ok=True)
+    dates.set_zone(settings.timezone)  # the commands that send mail date it as the site does
     return settings
 
 

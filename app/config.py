@@ -42,6 +42,9 @@ class Settings(BaseSettings):
     session_idle_days: int = 7
     session_absolute_days: int = 30
     default_locale: str = "fr"
+    # The newsroom's time zone (IANA name): every date a reader reads (pages, mails, the figures'
+    # passage) and the end of a suspension "until" a day are in it. Stored times stay UTC.
+    timezone: str = "Europe/Paris"
     # SQLite statements run in the event loop rather than in a pool thread (app/deps.py run_db); off
     # when several processes share one SQLite file (`tribune serve --workers N` turns it off).
     inline_sqlite: bool = True
@@ -130,6 +133,14 @@ class Settings(BaseSettings):
     def _split_list(cls, value: object) -> object:
         if isinstance(value, str):
             return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        from app.dates import zone_named
+
+        zone_named(value)  # a typo fails at start, with the name it did not know
         return value
 
     @field_validator("metrics_networks")

@@ -1,10 +1,12 @@
-"""Dates as readers read them: one formatter, in the reader's language (Babel), for pages, mails and
-the messages services send. No FastAPI here: services use it too."""
+"""Dates as readers read them: one formatter, in the reader's language (Babel) and the newsroom's time
+zone (TRIBUNE_TIMEZONE), for pages, mails and the messages services send. No FastAPI here: services
+use it too. Stored times and <time datetime> stay UTC."""
 
 from __future__ import annotations
 
 import functools
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel import Locale
 from babel.dates import format_datetime
@@ -12,6 +14,33 @@ from babel.dates import format_datetime
 from app import i18n
 
 DEFAULT_FORMAT = "d MMM y 'à' HH:mm"
+DEFAULT_ZONE = "Europe/Paris"
+
+
+def zone_named(name: str) -> ZoneInfo:
+    """The IANA time zone of that name (the `tzdata` package backs the system's database)."""
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError(f"unknown time zone {name!r} (an IANA name, such as Europe/Paris or UTC)") from exc
+
+
+_zone: ZoneInfo = zone_named(DEFAULT_ZONE)
+
+
+def set_zone(name: str) -> None:
+    """The site's time zone, for the process: a process serves one site (create_app sets it)."""
+    global _zone
+    _zone = zone_named(name)
+
+
+def site_zone() -> ZoneInfo:
+    return _zone
+
+
+def today() -> date:
+    """The newsroom's calendar day now."""
+    return datetime.now(_zone).date()
 
 
 @functools.cache
@@ -22,13 +51,14 @@ def babel_locale(name: str) -> Locale:
 
 
 def format_dt(value: datetime | None, fmt: str = DEFAULT_FORMAT) -> str:
-    """The date and time in the current reader's language ("7 déc. 2026 à 14:05", "7 Dec 2026, 14:05")."""
+    """The date and time in the current reader's language and the site's time zone ("7 déc. 2026 à
+    14:05", "7 Dec 2026, 14:05")."""
     if value is None:
         return ""
     locale = i18n.current_locale()
     if locale == "en" and fmt == DEFAULT_FORMAT:
         fmt = "d MMM y, HH:mm"
-    return format_datetime(value.astimezone(UTC), fmt, tzinfo=UTC, locale=babel_locale(locale))
+    return format_datetime(value.astimezone(_zone), fmt, tzinfo=_zone, locale=babel_locale(locale))
 
 
 def iso(value: datetime | None) -> str:

@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from starlette.middleware.gzip import GZipMiddleware
 
-from app import routing
+from app import dates, routing
 from app.config import Settings
 from app.db import Timeouts, is_sqlite, make_engine
 from app.gates import ConnectionGate, SQLiteWriteGate
@@ -48,6 +48,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=mail_web.lifespan,  # the mail sender of this process
     )
     app.state.settings = settings
+    dates.set_zone(settings.timezone)
     app.state.mail = MailConfig.of(settings)
     app.state.engine = make_engine(
         settings.effective_database_url,

@@ -14,7 +14,6 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from babel.dates import format_date
 from babel.messages.catalog import Catalog
 from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
@@ -22,7 +21,7 @@ from babel.messages.pofile import read_po
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
-from app import i18n
+from app import dates, i18n
 from app.middleware import LOCALE_COOKIE
 from app.models import Reason, Role, User, utcnow
 from app.services import editorial, moderation
@@ -371,7 +370,9 @@ def test_english_staff_pages_show_labels_not_codes_nor_french_spacing(
     assert {"Approval", "Rejection", "Suspension", "Role change"} <= set(log)
     assert "Reader → Editor" in log  # the note alone, without a dash before it (issue 15)
     assert "In reply to auteur:" in pages["/moderation/reported"]
-    assert f"Suspension ({format_date(utcnow(), 'd MMM y', locale='en')})" in pages["/moderation/reported"]
+    with i18n.in_language("en"):
+        today = dates.format_dt(utcnow(), "d MMM y")  # the newsroom's day, whatever the hour in UTC
+    assert f"Suspension ({today})" in pages["/moderation/reported"]
     assert "Rejected: Harassment — Trop vif" in pages["/moderation/rejected"]
     record = pages["/moderation/users/auteur"]
     assert "Reader" in record
@@ -407,8 +408,8 @@ def test_dates_and_numbers_follow_the_locale() -> None:
     )
     french = _render("fr", source, d=moment, n=1234567, x=0.5, p=42)
     english = _render("en", source, d=moment, n=1234567, x=0.5, p=42)
-    assert french == "5 mars 2026 à 14:30 | 5 mars 2026 | 1\u202f234\u202f567 | 0,5 | 42\xa0%"
-    assert english == "5 Mar 2026, 14:30 | 5 March 2026 | 1,234,567 | 0.5 | 42%"
+    assert french == "5 mars 2026 à 15:30 | 5 mars 2026 | 1\u202f234\u202f567 | 0,5 | 42\xa0%"
+    assert english == "5 Mar 2026, 15:30 | 5 March 2026 | 1,234,567 | 0.5 | 42%"
 
 
 def test_article_page_dates_and_counts_in_the_readers_locale(client: TestClient, session: Session) -> None:
@@ -421,11 +422,11 @@ def test_article_page_dates_and_counts_in_the_readers_locale(client: TestClient,
         tally_against=1000,
     )
     french = client.get("/articles/chiffres", headers={"Accept-Language": "fr"}).text
-    assert "5 mars 2026 à 14:30" in french
+    assert "5 mars 2026 à 15:30" in french  # 14:30 UTC, in Paris
     assert "1\u202f234 réactions" in french
     assert "75\xa0% · 3\u202f000 voix" in french
     english = client.get("/articles/chiffres", headers={"Accept-Language": "en"}).text
-    assert "5 Mar 2026, 14:30" in english
+    assert "5 Mar 2026, 15:30" in english
     assert "1,234 responses" in english
     assert "75% · 3,000 votes" in english
     assert "4,000 readers have answered" in english

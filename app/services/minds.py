@@ -20,7 +20,7 @@ from babel.dates import format_date
 from babel.numbers import format_decimal, format_percent
 from sqlmodel import Session
 
-from app.dates import babel_locale
+from app.dates import babel_locale, today
 from app.i18n import _, in_language, ngettext
 from app.models import Article, Stance, StanceDaily, StanceVote, utcnow
 
@@ -200,7 +200,7 @@ def citation(session: Session, *, article: Article, on: date | None = None) -> s
         return ""
     with in_language(article.language) as lang:
         locale = babel_locale(lang)
-        day = format_date(on or utcnow().date(), "d MMMM y", locale=locale)
+        day = format_date(on or today(), "d MMMM y", locale=locale)
         readers = format_decimal(found.readers, locale=locale)
         share = format_percent(round(found.share * 100) / 100, locale=locale)
         summary = ngettext(

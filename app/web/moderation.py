@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time
+from datetime import datetime, time
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
+from app.dates import site_zone
 from app.deps import CommentDep, RulesDep, SessionDep, require_role
 from app.errors import DomainError, Invalid, NotFound
 from app.i18n import _
@@ -172,7 +173,7 @@ def _until(duration: str, until: str) -> datetime:
             day = datetime.strptime(until, "%Y-%m-%d").date()
         except ValueError as exc:
             raise Invalid(_("Date de fin invalide (AAAA-MM-JJ)."), field="until") from exc
-        return datetime.combine(day, time(23, 59), tzinfo=UTC)
+        return datetime.combine(day, time(23, 59), tzinfo=site_zone())  # the newsroom's end of that day
     raise Invalid(_("Choisissez une durée de suspension."), field="duration")
 
 

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
-from datetime import UTC
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 from babel.dates import format_datetime
@@ -9,6 +10,8 @@ from sqlmodel import Session
 from app.models import CommentStatus, Role
 from tests.conftest import ClientFor
 from tests.factories import make_article, make_comment, make_user, page_csrf
+
+PARIS = ZoneInfo("Europe/Paris")  # the default TRIBUNE_TIMEZONE
 
 
 @pytest.mark.parametrize(
@@ -95,7 +98,7 @@ def test_suspension_form_on_the_reader_page(client_for: ClientFor, session: Sess
     assert reader.status.value == "suspended"
     assert reader.suspended_until is not None
     # The log and the reader's page tell the end of the suspension as a date, not as ISO 8601.
-    end = format_datetime(reader.suspended_until, "d MMM y 'à' HH:mm", tzinfo=UTC, locale="fr")
+    end = format_datetime(reader.suspended_until, "d MMM y 'à' HH:mm", tzinfo=PARIS, locale="fr")
     for page in ("/moderation/log", "/moderation/users/fauteur"):
         text = moderator.get(page).text
         assert f"insultes (jusqu’au {end})" in text
@@ -105,6 +108,41 @@ def test_suspension_form_on_the_reader_page(client_for: ClientFor, session: Sess
     )
     assert missing.status_code == 422
     assert "raison" in missing.text
+
+
+def test_a_suspension_until_a_day_ends_with_the_newsrooms_day(
+    client_for: ClientFor, session: Session
+) -> None:
+    reader = make_user(session, username="jusqua")
+    moderator = client_for(make_user(session, role=Role.moderator))
+    token = page_csrf(moderator, "/moderation/users/jusqua")
+    response = moderator.post(
+        "/moderation/users/jusqua/sanction",
+        data={
+            "action": "suspend",
+            "duration": "date",
+            "until": "2031-07-14",
+            "reason": "insultes",
+            "csrf_token": token,
+        },
+    )
+    assert response.status_code == 303
+    session.refresh(reader)
+    # 23:59 in Paris (summer time, UTC+2), stored as UTC, shown as the moderator chose it.
+    assert reader.suspended_until == datetime(2031, 7, 14, 21, 59, tzinfo=UTC)
+    assert "insultes (jusqu’au 14 juil. 2031 à 23:59)" in moderator.get("/moderation/users/jusqua").text
+    wrong = moderator.post(
+        "/moderation/users/jusqua/sanction",
+        data={
+            "action": "suspend",
+            "duration": "date",
+            "until": "14/07/2031",
+            "reason": "insultes",
+            "csrf_token": token,
+        },
+    )
+    assert wrong.status_code == 422
+    assert "Date de fin invalide" in wrong.text
 
 
 def test_end_to_end_hold_approve_report_hide_reject_and_log(client_for: ClientFor, session: Session) -> None:

@@ -29,7 +29,7 @@ def test_a_suspended_reader_sees_why_and_until_when_instead_of_the_composer(
     make_comment(session, article=article, body="Un avis publié.")
     html = client_for(_suspended(session)).get(f"/articles/{article.slug}").text
     assert 'id="comment-form"' not in html
-    assert "Votre compte est suspendu jusqu’au 10 déc. 2031 à 14:00 : Insultes répétées" in html
+    assert "Votre compte est suspendu jusqu’au 10 déc. 2031 à 15:00 : Insultes répétées"  # Paris time in html
     assert ">Répondre<" not in html
     assert "Votre compte ne peut pas voter pour l’instant." in html
 
@@ -41,7 +41,7 @@ def test_the_suspension_date_is_written_in_the_readers_language(
     client = client_for(_suspended(session))
     client.cookies.set("tribune_lang", "en")
     html = client.get(f"/articles/{article.slug}").text
-    assert "10 Dec 2031, 14:00" in html
+    assert "10 Dec 2031, 15:00" in html
     assert "jusqu’au" not in html
 
 
@@ -141,10 +141,10 @@ def test_comment_times_carry_the_exact_date_to_the_second_and_the_edit_time(
     comment.edited_at = created + timedelta(minutes=5)
     session.flush()
     html = client_for(None).get(f"/comments/{comment.id}").text
-    exact = "4 mars 2026 à 09:15"
+    exact = "4 mars 2026 à 10:15"  # the newsroom's time (Europe/Paris); the attribute stays UTC
     assert f'<time datetime="2026-03-04T09:15:30+00:00" title="{exact}" data-relative>{exact}</time>' in html
     assert re.search(
-        r'class="edited">modifié <time datetime="2026-03-04T09:20:30\+00:00" title="4 mars 2026 à 09:20"',
+        r'class="edited">modifié <time datetime="2026-03-04T09:20:30\+00:00" title="4 mars 2026 à 10:20"',
         html,
     )
     assert ".123456" not in html
