@@ -12,6 +12,7 @@ import sqlalchemy as sa
 import yaml
 from sqlmodel import Session, col, select
 
+from app import dates
 from app.errors import Invalid, NotFound, PermissionDenied
 from app.i18n import _
 from app.models import Article, Role, Stance, StanceDaily, StanceVote, utcnow
@@ -243,7 +244,7 @@ def tally_percentages(article: Article) -> dict[str, int]:
 
 def record_daily_tally(session: Session, *, article: Article, today: date | None = None) -> None:
     """Keep today's row of the tally history equal to the current tally (an upsert)."""
-    today = today or utcnow().date()
+    today = today or dates.today()  # the newsroom's day
     table = StanceDaily.__table__  # type: ignore[attr-defined]
     values = {
         "tally_for": article.tally_for,

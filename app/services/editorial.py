@@ -8,6 +8,7 @@ from datetime import date, timedelta
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
+from app import dates
 from app.errors import Conflict, Invalid, NotFound, PermissionDenied
 from app.i18n import _
 from app.models import Article, Comment, CommentStatus, Role, Stance, StanceDaily, User, utcnow
@@ -442,7 +443,7 @@ class Chart:
 
 
 def tally_history(session: Session, *, article: Article, days: int = 30) -> Chart:
-    since = utcnow().date() - timedelta(days=days - 1)
+    since = dates.today() - timedelta(days=days - 1)
     rows = list(
         session.exec(
             select(StanceDaily)

@@ -22,7 +22,7 @@ from sqlmodel import Session
 
 from app.dates import babel_locale, today
 from app.i18n import _, in_language, ngettext
-from app.models import Article, Stance, StanceDaily, StanceVote, utcnow
+from app.models import Article, Stance, StanceDaily, StanceVote
 
 K = 5
 VOTE = StanceVote.__table__  # type: ignore[attr-defined]
@@ -114,7 +114,7 @@ def changed_minds(session: Session, *, article: Article, days: int = 30) -> Mind
         counts[s, s] += article.tally[s.value] - came[s]
     flows = [Flow(a, b, counts[a, b]) for a in ORDER for b in ORDER]
     _mask(flows)
-    since = utcnow().date() - timedelta(days=days - 1)
+    since = today() - timedelta(days=days - 1)
     series = [
         (day, n - n % K)
         for day, n in session.execute(

@@ -1,10 +1,11 @@
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlmodel import Session, select
 
+from app import dates
 from app.errors import Conflict, Invalid, PermissionDenied
 from app.models import CommentStatus, ModerationAction, Notification, Role, Stance, utcnow
 from app.services import articles, comments, editorial, moderation, votes
@@ -128,7 +129,7 @@ def test_the_debate_view_splits_by_stance_featured_first(session: Session) -> No
 def test_stance_votes_keep_a_daily_history(session: Session) -> None:
     article = make_article(session)
     articles.set_stance(session, user=make_user(session), article=article, stance=Stance.for_)
-    articles.record_daily_tally(session, article=article, today=date.today() - timedelta(days=1))
+    articles.record_daily_tally(session, article=article, today=dates.today() - timedelta(days=1))
     articles.set_stance(session, user=make_user(session), article=article, stance=Stance.against)
     chart = editorial.tally_history(session, article=article)
     assert len(chart.days) == 2
