@@ -25,6 +25,42 @@ def test_a_newcomers_first_comment_is_held_until_approved(session: Session) -> N
     assert second.status == CommentStatus.published
 
 
+def test_a_held_reply_notifies_the_reader_it_answers_once_it_is_approved(session: Session) -> None:
+    moderator = make_user(session, role=Role.moderator)
+    parent = make_comment(session)
+    newcomer = make_user(session, approved_count=0)
+    reply = make_comment(session, author=newcomer, article=parent.article, parent=parent)
+    assert reply.status == CommentStatus.pending
+
+    def replies_to_parent_author() -> list[Notification]:
+        return list(
+            session.exec(
+                select(Notification).where(
+                    Notification.user_id == parent.author_id, Notification.kind == "reply"
+                )
+            ).all()
+        )
+
+    assert replies_to_parent_author() == []  # nothing while it waits: the reply is not public
+    moderation.approve(session, moderator=moderator, comment=reply)
+    (note,) = replies_to_parent_author()
+    assert (note.comment_id, note.actor_id) == (reply.id, newcomer.id)
+    moderation.approve(session, moderator=moderator, comment=reply)  # approving again says nothing new
+    assert len(replies_to_parent_author()) == 1
+
+
+def test_a_held_reply_to_ones_own_comment_notifies_nobody(session: Session) -> None:
+    newcomer = make_user(session, approved_count=0)
+    moderator = make_user(session, role=Role.moderator)
+    parent = make_comment(session, author=newcomer, article=make_article(session, premoderation=True))
+    moderation.approve(session, moderator=moderator, comment=parent)
+    reply = make_comment(session, author=newcomer, article=parent.article, parent=parent)
+    assert reply.status == CommentStatus.pending  # the article holds every reader's reaction
+    moderation.approve(session, moderator=moderator, comment=reply)
+    kinds = session.exec(select(Notification.kind).where(Notification.user_id == newcomer.id)).all()
+    assert sorted(kinds) == ["approved", "approved"]
+
+
 def test_trust_threshold_is_settable(session: Session) -> None:
     newcomer = make_user(session, approved_count=1)
     comment = make_comment(session, author=newcomer, rules=Rules(trust_threshold=2))

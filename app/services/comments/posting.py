@@ -11,7 +11,7 @@ from sqlmodel import Session
 
 from app.errors import Invalid, PermissionDenied
 from app.i18n import _
-from app.models import Article, Comment, CommentStatus, utcnow
+from app.models import Article, Comment, CommentStatus, User, utcnow
 from app.models.schemas import CommentCreate
 from app.services import events, notifications, screening
 from app.services.accounts import Principal, ensure_can_write
@@ -158,6 +158,14 @@ def publish(session: Session, *, comment: Comment) -> None:
             session, comment=comment, published=1, public=1, top_level=int(comment.parent_id is None)
         )
         announce(session, comment)
+        if comment.parent_id is not None:
+            # A held reply reaches the reader it answers when it is published, as a trusted one does.
+            parent = session.get(Comment, comment.parent_id)
+            author = session.get(User, comment.author_id) if comment.author_id else None
+            if parent is not None and author is not None:
+                notifications.notify(
+                    session, user_id=parent.author_id, kind="reply", comment=comment, actor=author
+                )
 
 
 def announce(session: Session, comment: Comment) -> None:
