@@ -120,6 +120,9 @@ class Settings(BaseSettings):
     oidc_issuer: str | None = None
     oidc_client_id: str | None = None
     oidc_client_secret: str | None = None
+    # The id_token claim that names the reader's Tribune role (a role's name, or a list of the
+    # provider's groups among which Tribune's role names count); obeyed only with sso_trust_roles.
+    oidc_role_claim: str | None = None
     # False: no registration, no password sign-in; the newsroom's accounts are the only door.
     local_accounts: bool = True
     # The newsroom's sites that may frame /embed/* (scheme://host[:port], comma-separated).

@@ -27,7 +27,7 @@ from app.i18n import _
 from app.models import LinkedAccount, Role, UsedToken, User, UserStatus, utcnow
 from app.models.schemas import UserCreate
 from app.security import NO_PASSWORD
-from app.services import accounts
+from app.services import accounts, audit
 from app.services.accounts import username_key
 
 TOKEN_PROVIDER = "token"
@@ -193,6 +193,19 @@ def person_of(user: dict[str, Any], *, provider: str, trust_roles: bool) -> Pers
     return Person(provider, str(subject), checked.email, checked.username, display or None, chosen)
 
 
+def role_named_by(claim: Any) -> str | None:
+    """OpenID Connect: the Tribune role a provider's claim names. A role's name is taken as it is
+    (an unknown one is refused by person_of, as in a token); in a list of the provider's groups or
+    roles, the names that are not Tribune's are the provider's own business and are passed over, and
+    the highest Tribune role among the others counts."""
+    if isinstance(claim, str):
+        return claim
+    if not isinstance(claim, list):
+        return None
+    named = [Role(name) for name in claim if isinstance(name, str) and name in Role.__members__]
+    return max(named, key=lambda role: role.rank).value if named else None
+
+
 def use_token_id(session: Session, *, jti: str, expires_at: datetime, now: datetime | None = None) -> None:
     """Record that this token has been used; refuse it if it already was. Tokens past their expiry
     are forgotten here (they would be refused as expired anyway)."""
@@ -272,6 +285,8 @@ def link_account(session: Session, *, person: Person, now: datetime | None = Non
                 )
                 session.add(link)
                 session.flush()
+                if user.role != Role.reader:
+                    _record_role(session, user, old=Role.reader, new=user.role)
         except sa.exc.IntegrityError as exc:
             # Two first sign-ins at once: the unique constraints keep one account.
             raise Conflict(_("Ce compte vient d’être créé : réessayez.")) from exc
@@ -285,7 +300,8 @@ def link_account(session: Session, *, person: Person, now: datetime | None = Non
             user.email_verified_at = now
         shown_before = (user.username, user.display_name)
         user.username, user.username_key = person.username, key
-        if person.role is not None:
+        if person.role is not None and person.role != user.role:
+            _record_role(session, user, old=user.role, new=person.role)
             user.role = person.role
         link.display_name = person.display_name
         if person.display_name:  # the newsroom's name wins; without one, the reader's own stays
@@ -295,6 +311,19 @@ def link_account(session: Session, *, person: Person, now: datetime | None = Non
         if (user.username, user.display_name) != shown_before:
             accounts.refresh_pages_of_author(session, user)  # the cached debates show the new name
     return user
+
+
+def _record_role(session: Session, user: User, *, old: Role, new: Role) -> None:
+    """A role the newsroom's sign-on gives is answered for in the audit log, as an admin's is."""
+    audit.record(
+        session,
+        actor=user,
+        action="role_from_newsroom",
+        target_type="user",
+        target_id=user.id,
+        target_label=user.username,
+        note=f"{old.value} → {new.value}",
+    )
 
 
 def _shown_name(name: str | None) -> str | None:

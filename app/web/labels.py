@@ -102,6 +102,7 @@ LOG_ACTIONS = (
     "ban",
     "lift",
     "role_change",
+    "role_from_newsroom",
     "article_create",
     "article_update",
     "article_publish",
@@ -123,6 +124,7 @@ def action_label(action: str) -> str:
         "ban": _("Bannissement"),
         "lift": _("Levée de sanction"),
         "role_change": _("Changement de rôle"),
+        "role_from_newsroom": _("Rôle donné par le journal"),
         "article_create": _("Création d’article"),
         "article_update": _("Modification d’article"),
         "article_publish": _("Publication d’article"),
@@ -139,7 +141,7 @@ def log_note(entry: ModerationAction, when: Callable[[datetime], str] = format_d
     """The note of a log entry, told for a reader: a role change's "reader → moderator" with the roles'
     names, a suspension's end (stored as ISO 8601, "… (→ 2026-12-01T09:00:00+00:00)") through when."""
     note = entry.note or ""
-    if entry.action == "role_change":
+    if entry.action in ("role_change", "role_from_newsroom"):
         old, arrow, new = note.partition(" → ")
         roles = {r.value for r in Role}
         if arrow and old in roles and new in roles:

@@ -10,10 +10,10 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import requests
 from fastapi.testclient import TestClient
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from app.config import Settings
-from app.models import LinkedAccount, User
+from app.models import LinkedAccount, ModerationAction, Role, User
 from tests.factories import make_user
 from tests.sso.provider import CLIENT_ID, CLIENT_SECRET, Provider, start_provider, stop_provider
 
@@ -170,3 +170,64 @@ def test_without_a_provider_the_oidc_door_is_a_404(client: TestClient, settings:
     with TestClient(bare, base_url="http://testserver") as other:
         assert other.get("/sso/oidc/start").status_code == 404
     bare.state.engine.dispose()
+
+
+@pytest.fixture
+def trusting(settings: Settings, session: Session) -> Iterator[TestClient]:
+    """A site that takes the reader's role from the provider's `groups` claim."""
+    from app.main import create_app
+    from tests.conftest import run_in
+
+    app = create_app(settings.model_copy(update={"sso_trust_roles": True, "oidc_role_claim": "groups"}))
+    run_in(app, session)
+    with TestClient(app, base_url="http://testserver", follow_redirects=False) as client:
+        yield client
+    app.state.engine.dispose()
+
+
+def _role_log(session: Session) -> list[tuple[str, str | None]]:
+    entries = session.exec(
+        select(ModerationAction)
+        .where(ModerationAction.action == "role_from_newsroom")
+        .order_by(col(ModerationAction.id))
+    ).all()
+    return [(e.target_label, e.note) for e in entries]
+
+
+def test_a_trusted_role_claim_gives_the_highest_tribune_role_among_the_groups(
+    trusting: TestClient, session: Session, provider: Provider
+) -> None:
+    provider.person["groups"] = ["abonnes", "moderator", "service-web"]
+    assert trusting.get(_back_from_provider(_to_provider(trusting))).status_code == 303
+    user = session.exec(select(User).where(User.username == "marc_d")).one()
+    assert user.role == Role.moderator
+    # The newsroom makes him an editor: the next sign-in says so, and the log answers for both.
+    provider.person["groups"] = ["editor", "moderator"]
+    again = TestClient(trusting.app, base_url="http://testserver", follow_redirects=False)
+    assert again.get(_back_from_provider(_to_provider(again))).status_code == 303
+    session.refresh(user)
+    assert user.role == Role.editor
+    assert _role_log(session) == [("marc_d", "reader → moderator"), ("marc_d", "moderator → editor")]
+    log = trusting.get("/moderation/log")  # marc_d, now an editor, reads the log
+    assert "Rôle donné par le journal" in log.text
+    assert "Lecteur → Modérateur" in log.text
+    assert "Modérateur → Rédacteur" in log.text
+
+
+def test_a_role_claim_names_one_role_or_is_refused(
+    trusting: TestClient, session: Session, provider: Provider
+) -> None:
+    provider.person["groups"] = "chef"
+    response = trusting.get(_back_from_provider(_to_provider(trusting)))
+    assert response.status_code == 401
+    assert "rôle inconnu « chef »" in response.text
+    assert session.exec(select(User).where(User.username == "marc_d")).first() is None
+
+
+def test_a_role_claim_is_ignored_where_roles_are_not_trusted(
+    client: TestClient, session: Session, provider: Provider
+) -> None:
+    provider.person["groups"] = ["admin"]
+    assert client.get(_back_from_provider(_to_provider(client))).status_code == 303
+    assert session.exec(select(User).where(User.username == "marc_d")).one().role == Role.reader
+    assert _role_log(session) == []

@@ -12,7 +12,7 @@ from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
 from sqlmodel import Session, select
 
 from app.errors import Conflict, PermissionDenied
-from app.models import LinkedAccount, Role, UsedToken, User, utcnow
+from app.models import LinkedAccount, ModerationAction, Role, UsedToken, User, utcnow
 from app.security import NO_PASSWORD, verify_password
 from app.services import sso
 from tests.factories import make_comment, make_user
@@ -146,6 +146,9 @@ def test_a_role_claim_is_obeyed_when_roles_are_trusted(session: Session) -> None
     config = sso.TokenConfig.of(secret=SECRET, public_key=None, issuer=ISSUER, trust_roles=True)
     user = sso.sign_in_with_token(session, token=hs256(role="moderator"), config=config)
     assert user.role == Role.moderator
+    # Answered for in the audit log, as a role an admin gives.
+    (entry,) = session.exec(select(ModerationAction).where(ModerationAction.target_id == user.id)).all()
+    assert (entry.action, entry.note) == ("role_from_newsroom", "reader → moderator")
 
 
 def test_a_reader_role_claim_does_not_undo_a_role_given_here(session: Session) -> None:
