@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from pydantic import ValidationError
 from sqlmodel import Session
 
-from app import dates
+from app import dates, i18n
 from app.config import Settings
 from app.main import create_app
 from tests.conftest import run_in
@@ -42,8 +42,9 @@ def test_pages_show_dates_in_the_sites_time_zone(montreal: FastAPI, session: Ses
 
 def test_summer_time_is_the_zones_own() -> None:
     winter, summer = datetime(2026, 1, 15, 12, 0, tzinfo=UTC), datetime(2026, 7, 15, 12, 0, tzinfo=UTC)
-    assert dates.format_dt(winter) == "15 janv. 2026 à 13:00"  # Paris, UTC+1
-    assert dates.format_dt(summer) == "15 juil. 2026 à 14:00"  # Paris, UTC+2
+    with i18n.in_language("fr"):
+        assert dates.format_dt(winter) == "15 janv. 2026 à 13:00"  # Paris, UTC+1
+        assert dates.format_dt(summer) == "15 juil. 2026 à 14:00"  # Paris, UTC+2
 
 
 def test_an_unknown_time_zone_stops_the_start_with_its_name() -> None:
