@@ -5,7 +5,7 @@ use it too. Stored times and <time datetime> stay UTC."""
 from __future__ import annotations
 
 import functools
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel import Locale
@@ -58,7 +58,13 @@ def format_dt(value: datetime | None, fmt: str = DEFAULT_FORMAT) -> str:
     locale = i18n.current_locale()
     if locale == "en" and fmt == DEFAULT_FORMAT:
         fmt = "d MMM y, HH:mm"
-    return format_datetime(value.astimezone(_zone), fmt, tzinfo=_zone, locale=babel_locale(locale))
+    zone: tzinfo = _zone
+    try:
+        local = value.astimezone(zone)
+    except OverflowError:  # "until 9999-12-31T23:59:59Z", the API's "for ever", has no later day
+        zone = UTC
+        local = value.astimezone(zone)
+    return format_datetime(local, fmt, tzinfo=zone, locale=babel_locale(locale))
 
 
 def iso(value: datetime | None) -> str:

@@ -21,7 +21,10 @@ from sqlmodel import Session, SQLModel
 # servers the tests start wait 120 s instead (the environment reaches both); the tests of shedding
 # build their gates with their own timeouts (tests/perf/test_load_shedding.py).
 os.environ.setdefault("TRIBUNE_QUEUE_TIMEOUT", "120")
+# The tests read dates as the default newsroom does, in Paris, whatever the machine's setting.
+os.environ["TRIBUNE_TIMEZONE"] = "Europe/Paris"
 
+from app import dates
 from app.cli import alembic_config  # noqa: E402
 from app.config import Settings
 from app.db import make_engine
@@ -147,3 +150,11 @@ def client_for(app: FastAPI) -> Iterator[ClientFor]:
     yield make
     for c in opened:
         c.__exit__(None, None, None)
+
+
+@pytest.fixture(autouse=True)
+def _site_zone() -> Iterator[None]:
+    """The time zone is the process's (each app sets it): a test that changes it leaves it as it was."""
+    zone = dates.site_zone()
+    yield
+    dates.set_zone(zone.key)

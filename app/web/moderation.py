@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time
+from datetime import UTC, datetime, time
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Query, Request
@@ -173,7 +173,10 @@ def _until(duration: str, until: str) -> datetime:
             day = datetime.strptime(until, "%Y-%m-%d").date()
         except ValueError as exc:
             raise Invalid(_("Date de fin invalide (AAAA-MM-JJ)."), field="until") from exc
-        return datetime.combine(day, time(23, 59), tzinfo=site_zone())  # the newsroom's end of that day
+        try:  # the newsroom's end of that day, in UTC as every stored time
+            return datetime.combine(day, time(23, 59), tzinfo=site_zone()).astimezone(UTC)
+        except OverflowError as exc:
+            raise Invalid(_("Date de fin invalide (AAAA-MM-JJ)."), field="until") from exc
     raise Invalid(_("Choisissez une durée de suspension."), field="duration")
 
 

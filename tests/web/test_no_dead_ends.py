@@ -29,7 +29,8 @@ def test_a_suspended_reader_sees_why_and_until_when_instead_of_the_composer(
     make_comment(session, article=article, body="Un avis publié.")
     html = client_for(_suspended(session)).get(f"/articles/{article.slug}").text
     assert 'id="comment-form"' not in html
-    assert "Votre compte est suspendu jusqu’au 10 déc. 2031 à 15:00 : Insultes répétées"  # Paris time in html
+    # 14:00 UTC, in the newsroom's time (Europe/Paris).
+    assert "Votre compte est suspendu jusqu’au 10 déc. 2031 à 15:00 : Insultes répétées" in html
     assert ">Répondre<" not in html
     assert "Votre compte ne peut pas voter pour l’instant." in html
 
