@@ -70,6 +70,18 @@ def notify(
 
 
 NOTIFICATION = Notification.__table__  # type: ignore[attr-defined]
+
+
+def was_notified(session: Session, *, comment_id: int | None, kind: str) -> bool:
+    """Whether someone was already told this about this comment."""
+    found = session.execute(
+        sa.select(NOTIFICATION.c.id)
+        .where(NOTIFICATION.c.comment_id == comment_id, NOTIFICATION.c.kind == kind)
+        .limit(1)
+    ).first()
+    return found is not None
+
+
 # Prebuilt and run on the connection: every page of a signed-in reader shows this count.
 _UNREAD = Prepared(
     sa.select(func.count())

@@ -7,7 +7,7 @@ from sqlmodel import Session, select
 
 from app.errors import BadRequest, Conflict, Invalid, PermissionDenied
 from app.models import AuthSession, CommentStatus, Notification, Reason, Role, UserStatus, WordEffect, utcnow
-from app.models.schemas import CommentCreate
+from app.models.schemas import CommentCreate, CommentUpdate
 from app.services import accounts, comments, moderation, votes
 from app.services.rules import Rules
 from tests.factories import make_article, make_comment, make_user
@@ -47,6 +47,24 @@ def test_a_held_reply_notifies_the_reader_it_answers_once_it_is_approved(session
     assert (note.comment_id, note.actor_id) == (reply.id, newcomer.id)
     moderation.approve(session, moderator=moderator, comment=reply)  # approving again says nothing new
     assert len(replies_to_parent_author()) == 1
+
+
+def test_a_reply_held_again_after_an_edit_does_not_notify_twice(session: Session) -> None:
+    moderator = make_user(session, role=Role.moderator)
+    moderation.add_word(session, actor=moderator, phrase="escroquerie", effect=WordEffect.hold)
+    parent = make_comment(session)
+    replier = make_user(session)
+    reply = make_comment(session, author=replier, article=parent.article, parent=parent)
+    assert reply.status == CommentStatus.published  # a trusted reader: published, and notified
+    comments.edit_comment(
+        session, user=replier, comment=reply, data=CommentUpdate(body="Une escroquerie, en vérité.")
+    )
+    assert reply.status == CommentStatus.pending  # the edit brought a held word back to the queue
+    moderation.approve(session, moderator=moderator, comment=reply)
+    notes = session.exec(
+        select(Notification).where(Notification.user_id == parent.author_id, Notification.kind == "reply")
+    ).all()
+    assert [n.comment_id for n in notes] == [reply.id]
 
 
 def test_a_held_reply_to_ones_own_comment_notifies_nobody(session: Session) -> None:

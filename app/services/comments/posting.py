@@ -159,13 +159,20 @@ def publish(session: Session, *, comment: Comment) -> None:
         )
         announce(session, comment)
         if comment.parent_id is not None:
-            # A held reply reaches the reader it answers when it is published, as a trusted one does.
-            parent = session.get(Comment, comment.parent_id)
-            author = session.get(User, comment.author_id) if comment.author_id else None
-            if parent is not None and author is not None:
-                notifications.notify(
-                    session, user_id=parent.author_id, kind="reply", comment=comment, actor=author
-                )
+            _notify_held_reply(session, comment)
+
+
+def _notify_held_reply(session: Session, comment: Comment) -> None:
+    """A held reply reaches the reader it answers when it is published, as a trusted one does: once
+    (a reply held again after an edit, or restored on appeal, was already told of), and only under a
+    comment still published, the only kind one may reply to."""
+    parent = session.get(Comment, comment.parent_id)
+    author = session.get(User, comment.author_id) if comment.author_id else None
+    if parent is None or author is None or parent.status != CommentStatus.published:
+        return
+    if notifications.was_notified(session, comment_id=comment.id, kind="reply"):
+        return
+    notifications.notify(session, user_id=parent.author_id, kind="reply", comment=comment, actor=author)
 
 
 def announce(session: Session, comment: Comment) -> None:
