@@ -12,7 +12,10 @@ from urllib.parse import urlsplit
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from app.dates import DEFAULT_ZONE, zone_named
+
 DEFAULT_INSTANCE = Path("instance")
+STAFF_ROLES = ("moderator", "editor", "admin")  # the roles a newsroom's group may give
 
 
 class Settings(BaseSettings):
@@ -44,7 +47,7 @@ class Settings(BaseSettings):
     default_locale: str = "fr"
     # The newsroom's time zone (IANA name): every date a reader reads (pages, mails, the figures'
     # passage) and the end of a suspension "until" a day are in it. Stored times stay UTC.
-    timezone: str = "Europe/Paris"
+    timezone: str = DEFAULT_ZONE
     # SQLite statements run in the event loop rather than in a pool thread (app/deps.py run_db); off
     # when several processes share one SQLite file (`tribune serve --workers N` turns it off).
     inline_sqlite: bool = True
@@ -120,9 +123,11 @@ class Settings(BaseSettings):
     oidc_issuer: str | None = None
     oidc_client_id: str | None = None
     oidc_client_secret: str | None = None
-    # The id_token claim that names the reader's Tribune role (a role's name, or a list of the
-    # provider's groups among which Tribune's role names count); obeyed only with sso_trust_roles.
-    oidc_role_claim: str | None = None
+    # Roles from OpenID Connect, only with sso_trust_roles: the id_token claim that lists the reader's
+    # groups at the provider, and which of those groups give which role ("group=role,…", roles
+    # moderator, editor or admin). Only the groups named here count; a claim only ever raises a role.
+    oidc_role_claim: str = "groups"
+    oidc_roles: Annotated[dict[str, str], NoDecode] = Field(default_factory=dict)
     # False: no registration, no password sign-in; the newsroom's accounts are the only door.
     local_accounts: bool = True
     # The newsroom's sites that may frame /embed/* (scheme://host[:port], comma-separated).
@@ -141,10 +146,23 @@ class Settings(BaseSettings):
     @field_validator("timezone")
     @classmethod
     def _known_zone(cls, value: str) -> str:
-        from app.dates import zone_named
-
         zone_named(value)  # a typo fails at start, with the name it did not know
         return value
+
+    @field_validator("oidc_roles", mode="before")
+    @classmethod
+    def _group_roles(cls, value: object) -> object:
+        if not isinstance(value, str):
+            return value
+        roles: dict[str, str] = {}
+        for pair in filter(None, (part.strip() for part in value.split(","))):
+            group, equals, role = (text.strip() for text in pair.rpartition("="))
+            if not equals or not group or role not in STAFF_ROLES:
+                raise ValueError(
+                    f"oidc_roles {pair!r}: expected group=role, role one of {', '.join(STAFF_ROLES)}"
+                )
+            roles[group] = role
+        return roles
 
     @field_validator("metrics_networks")
     @classmethod

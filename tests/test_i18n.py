@@ -318,7 +318,7 @@ def _visible_text(html: str) -> list[str]:
 RAW_CODE = re.compile(
     r"^[\s—(]*(approve|reject|feature|unfeature|suspend|ban|lift|active|suspended|banned|reader|moderator"
     r"|editor|pending|published|rejected|deleted|reported|approved|spam|harassment)\b"
-    r"|\b(role_change|article_[a-z]+|word_add|word_remove)\b"
+    r"|\b(role_change|role_from_newsroom|article_[a-z]+|word_add|word_remove)\b"
 )
 
 

@@ -20,8 +20,8 @@ def record(
     reason: str | None = None,
     note: str | None = None,
 ) -> ModerationAction:
-    """action: approve, reject, feature, unfeature, suspend, ban, lift, role_change, article_close,
-    article_open, article_create, article_update, word_add, word_remove, …"""
+    """action: approve, reject, feature, unfeature, suspend, ban, lift, role_change, role_from_newsroom,
+    article_close, article_open, article_create, article_update, word_add, word_remove, …"""
     entry = ModerationAction(
         actor_id=actor.id,
         actor_name=actor.username,

@@ -10,7 +10,7 @@ usual way (deps.begin_session).
 from __future__ import annotations
 
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -90,6 +90,9 @@ class Person:
     username: str
     display_name: str | None = None
     role: Role | None = None
+    # OpenID Connect's groups only ever raise a role: losing a group at the provider, or a role an
+    # admin gave here above the group's, is the site's business.
+    raises_only: bool = False
 
 
 def _timestamp(claims: dict[str, Any], name: str) -> datetime:
@@ -193,17 +196,30 @@ def person_of(user: dict[str, Any], *, provider: str, trust_roles: bool) -> Pers
     return Person(provider, str(subject), checked.email, checked.username, display or None, chosen)
 
 
-def role_named_by(claim: Any) -> str | None:
-    """OpenID Connect: the Tribune role a provider's claim names. A role's name is taken as it is
-    (an unknown one is refused by person_of, as in a token); in a list of the provider's groups or
-    roles, the names that are not Tribune's are the provider's own business and are passed over, and
-    the highest Tribune role among the others counts."""
-    if isinstance(claim, str):
-        return claim
-    if not isinstance(claim, list):
-        return None
-    named = [Role(name) for name in claim if isinstance(name, str) and name in Role.__members__]
-    return max(named, key=lambda role: role.rank).value if named else None
+def oidc_person(
+    claims: dict[str, Any], *, trust_roles: bool, role_claim: str, group_roles: dict[str, str]
+) -> Person:
+    """The person an OpenID Connect id_token describes. Where roles are trusted, the role is the
+    highest one given by the reader's groups at the provider (a list, or a lone group as a string)
+    that group_roles names; every other group is the provider's own business."""
+    person = person_of(
+        {
+            "id": claims.get("sub"),
+            "email": claims.get("email"),
+            "username": claims.get("preferred_username") or claims.get("nickname"),
+            "display_name": claims.get("name"),
+        },
+        provider=OIDC_PROVIDER,
+        trust_roles=False,
+    )
+    if not (trust_roles and group_roles):
+        return person
+    groups = claims.get(role_claim)
+    names = [groups] if isinstance(groups, str) else groups if isinstance(groups, list) else []
+    given = [Role(group_roles[name]) for name in names if isinstance(name, str) and name in group_roles]
+    if not given:
+        return person
+    return replace(person, role=max(given, key=lambda role: role.rank), raises_only=True)
 
 
 def use_token_id(session: Session, *, jti: str, expires_at: datetime, now: datetime | None = None) -> None:
@@ -300,7 +316,9 @@ def link_account(session: Session, *, person: Person, now: datetime | None = Non
             user.email_verified_at = now
         shown_before = (user.username, user.display_name)
         user.username, user.username_key = person.username, key
-        if person.role is not None and person.role != user.role:
+        if person.role is not None and (
+            person.role.rank > user.role.rank or (person.role != user.role and not person.raises_only)
+        ):
             _record_role(session, user, old=user.role, new=person.role)
             user.role = person.role
         link.display_name = person.display_name
@@ -314,7 +332,8 @@ def link_account(session: Session, *, person: Person, now: datetime | None = Non
 
 
 def _record_role(session: Session, user: User, *, old: Role, new: Role) -> None:
-    """A role the newsroom's sign-on gives is answered for in the audit log, as an admin's is."""
+    """A role the newsroom's sign-on gives is answered for in the audit log, as an admin's is: "role
+    received from the newsroom" by the account that signed in with it."""
     audit.record(
         session,
         actor=user,

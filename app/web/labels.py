@@ -124,7 +124,7 @@ def action_label(action: str) -> str:
         "ban": _("Bannissement"),
         "lift": _("Levée de sanction"),
         "role_change": _("Changement de rôle"),
-        "role_from_newsroom": _("Rôle donné par le journal"),
+        "role_from_newsroom": _("Rôle reçu du journal"),
         "article_create": _("Création d’article"),
         "article_update": _("Modification d’article"),
         "article_publish": _("Publication d’article"),

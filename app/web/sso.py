@@ -80,18 +80,11 @@ def finish_oidc(
             _("Connexion refusée par le journal : {reason}").format(reason=error_description or error)
         )
     claims = client.finish(pending=pending, state=state, code=code)
-    # The role claim is read only where it is trusted: elsewhere a provider's groups mean nothing here.
-    trusted = settings.sso_trust_roles and settings.oidc_role_claim
-    person = sso.person_of(
-        {
-            "id": claims.get("sub"),
-            "email": claims.get("email"),
-            "username": claims.get("preferred_username") or claims.get("nickname"),
-            "display_name": claims.get("name"),
-            "role": sso.role_named_by(claims.get(settings.oidc_role_claim)) if trusted else None,
-        },
-        provider=sso.OIDC_PROVIDER,
-        trust_roles=bool(trusted),
+    person = sso.oidc_person(
+        claims,
+        trust_roles=settings.sso_trust_roles,
+        role_claim=settings.oidc_role_claim,
+        group_roles=settings.oidc_roles,
     )
     user = sso.link_account(session, person=person)
     response = see_other(request, safe_next(pending.next, allowed=settings.embed_origins))

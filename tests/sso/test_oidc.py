@@ -10,6 +10,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import requests
 from fastapi.testclient import TestClient
+from pydantic import ValidationError
 from sqlmodel import Session, col, select
 
 from app.config import Settings
@@ -172,17 +173,35 @@ def test_without_a_provider_the_oidc_door_is_a_404(client: TestClient, settings:
     bare.state.engine.dispose()
 
 
-@pytest.fixture
-def trusting(settings: Settings, session: Session) -> Iterator[TestClient]:
-    """A site that takes the reader's role from the provider's `groups` claim."""
+GROUP_ROLES = {"tribune-moderation": "moderator", "tribune-redaction": "editor"}
+
+
+def _site(settings: Settings, session: Session, **changes: object) -> Iterator[TestClient]:
     from app.main import create_app
     from tests.conftest import run_in
 
-    app = create_app(settings.model_copy(update={"sso_trust_roles": True, "oidc_role_claim": "groups"}))
+    app = create_app(settings.model_copy(update=changes))
     run_in(app, session)
     with TestClient(app, base_url="http://testserver", follow_redirects=False) as client:
         yield client
     app.state.engine.dispose()
+
+
+@pytest.fixture
+def trusting(settings: Settings, session: Session) -> Iterator[TestClient]:
+    """A site that takes roles from two of the provider's groups (the claim `groups`, the default)."""
+    yield from _site(settings, session, sso_trust_roles=True, oidc_roles=GROUP_ROLES)
+
+
+def _sign_in(site: TestClient) -> int:
+    browser = TestClient(site.app, base_url="http://testserver", follow_redirects=False)
+    return browser.get(_back_from_provider(_to_provider(browser))).status_code
+
+
+def _marc(session: Session) -> User:
+    user = session.exec(select(User).where(User.username == "marc_d")).one()
+    session.refresh(user)
+    return user
 
 
 def _role_log(session: Session) -> list[tuple[str, str | None]]:
@@ -194,40 +213,62 @@ def _role_log(session: Session) -> list[tuple[str, str | None]]:
     return [(e.target_label, e.note) for e in entries]
 
 
-def test_a_trusted_role_claim_gives_the_highest_tribune_role_among_the_groups(
+def test_the_newsrooms_groups_give_the_highest_mapped_role_and_only_raise_it(
     trusting: TestClient, session: Session, provider: Provider
 ) -> None:
-    provider.person["groups"] = ["abonnes", "moderator", "service-web"]
-    assert trusting.get(_back_from_provider(_to_provider(trusting))).status_code == 303
-    user = session.exec(select(User).where(User.username == "marc_d")).one()
-    assert user.role == Role.moderator
-    # The newsroom makes him an editor: the next sign-in says so, and the log answers for both.
-    provider.person["groups"] = ["editor", "moderator"]
-    again = TestClient(trusting.app, base_url="http://testserver", follow_redirects=False)
-    assert again.get(_back_from_provider(_to_provider(again))).status_code == 303
-    session.refresh(user)
-    assert user.role == Role.editor
+    # "admin" is a group of the provider's own, not one the site maps: it gives nothing.
+    provider.person["groups"] = ["abonnes", "admin", "tribune-moderation"]
+    assert _sign_in(trusting) == 303
+    assert _marc(session).role == Role.moderator
+    provider.person["groups"] = ["tribune-redaction", "tribune-moderation"]
+    assert _sign_in(trusting) == 303
+    assert _marc(session).role == Role.editor
+    # Back to the moderation group only, then to no group: a claim never takes a role back.
+    provider.person["groups"] = ["tribune-moderation"]
+    assert _sign_in(trusting) == 303
+    provider.person["groups"] = []
+    assert _sign_in(trusting) == 303
+    assert _marc(session).role == Role.editor
     assert _role_log(session) == [("marc_d", "reader → moderator"), ("marc_d", "moderator → editor")]
-    log = trusting.get("/moderation/log")  # marc_d, now an editor, reads the log
-    assert "Rôle donné par le journal" in log.text
-    assert "Lecteur → Modérateur" in log.text
-    assert "Modérateur → Rédacteur" in log.text
 
 
-def test_a_role_claim_names_one_role_or_is_refused(
+def test_the_audit_log_tells_a_role_received_from_the_newsroom(
     trusting: TestClient, session: Session, provider: Provider
 ) -> None:
-    provider.person["groups"] = "chef"
-    response = trusting.get(_back_from_provider(_to_provider(trusting)))
-    assert response.status_code == 401
-    assert "rôle inconnu « chef »" in response.text
-    assert session.exec(select(User).where(User.username == "marc_d")).first() is None
+    provider.person["groups"] = ["tribune-redaction"]
+    browser = TestClient(trusting.app, base_url="http://testserver", follow_redirects=False)
+    assert browser.get(_back_from_provider(_to_provider(browser))).status_code == 303
+    text = browser.get("/moderation/log").text  # marc_d, now an editor, reads the log
+    assert "Rôle reçu du journal" in text
+    assert "Lecteur → Rédacteur" in text
 
 
-def test_a_role_claim_is_ignored_where_roles_are_not_trusted(
-    client: TestClient, session: Session, provider: Provider
+def test_a_lone_group_may_come_as_a_string(
+    trusting: TestClient, session: Session, provider: Provider
 ) -> None:
-    provider.person["groups"] = ["admin"]
-    assert client.get(_back_from_provider(_to_provider(client))).status_code == 303
-    assert session.exec(select(User).where(User.username == "marc_d")).one().role == Role.reader
+    provider.person["groups"] = "abonnes"  # a group the site does not map: a reader signs in
+    assert _sign_in(trusting) == 303
+    assert _marc(session).role == Role.reader
+    provider.person["groups"] = "tribune-moderation"
+    assert _sign_in(trusting) == 303
+    assert _marc(session).role == Role.moderator
+
+
+def test_groups_are_not_read_where_roles_are_not_trusted(
+    settings: Settings, session: Session, provider: Provider
+) -> None:
+    provider.person["groups"] = ["tribune-redaction"]
+    for site in _site(settings, session, sso_trust_roles=False, oidc_roles=GROUP_ROLES):
+        assert _sign_in(site) == 303
+    assert _marc(session).role == Role.reader
     assert _role_log(session) == []
+
+
+def test_a_group_map_names_only_staff_roles() -> None:
+    assert Settings(oidc_roles="tribune-moderation=moderator, a=b=editor").oidc_roles == {
+        "tribune-moderation": "moderator",
+        "a=b": "editor",
+    }
+    for wrong in ("tribune=reader", "tribune=chef", "moderator", "=admin"):
+        with pytest.raises(ValidationError, match="expected group=role"):
+            Settings(oidc_roles=wrong)
