@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from sqlmodel import Session
 
-from app.models import ModerationAction
+from app.models import ModerationAction, Role, User
 from app.services.accounts import Principal
 
 
@@ -41,3 +41,19 @@ def excerpt(text: str, limit: int = 120) -> str:
     """A one-line start of a comment, to name it in the log."""
     flat = " ".join(text.split())
     return flat[:limit] + ("…" if len(flat) > limit else "")
+
+
+def role_changed(
+    session: Session, *, actor: Principal, user: User, old: Role, new: Role, action: str = "role_change"
+) -> ModerationAction:
+    """A role given, by an admin ("role_change") or by the newsroom's sign-on ("role_from_newsroom"):
+    the note "reader → moderator" is what the log turns into the roles' names (web/labels.log_note)."""
+    return record(
+        session,
+        actor=actor,
+        action=action,
+        target_type="user",
+        target_id=user.id,
+        target_label=user.username,
+        note=f"{old.value} → {new.value}",
+    )

@@ -337,15 +337,7 @@ def set_role(session: Session, *, admin: Principal, user: User, role: Role) -> U
     old = user.role
     user.role = role
     session.flush()
-    audit.record(
-        session,
-        actor=admin,
-        action="role_change",
-        target_type="user",
-        target_id=user.id,
-        target_label=user.username,
-        note=f"{old.value} → {role.value}",
-    )
+    audit.role_changed(session, actor=admin, user=user, old=old, new=role)
     return user
 
 

@@ -302,7 +302,7 @@ def link_account(session: Session, *, person: Person, now: datetime | None = Non
                 session.add(link)
                 session.flush()
                 if user.role != Role.reader:
-                    _record_role(session, user, old=Role.reader, new=user.role)
+                    _role_received(session, user, old=Role.reader)
         except sa.exc.IntegrityError as exc:
             # Two first sign-ins at once: the unique constraints keep one account.
             raise Conflict(_("Ce compte vient d’être créé : réessayez.")) from exc
@@ -319,8 +319,8 @@ def link_account(session: Session, *, person: Person, now: datetime | None = Non
         if person.role is not None and (
             person.role.rank > user.role.rank or (person.role != user.role and not person.raises_only)
         ):
-            _record_role(session, user, old=user.role, new=person.role)
-            user.role = person.role
+            old, user.role = user.role, person.role
+            _role_received(session, user, old=old)
         link.display_name = person.display_name
         if person.display_name:  # the newsroom's name wins; without one, the reader's own stays
             user.display_name = _shown_name(person.display_name) or user.display_name
@@ -331,18 +331,10 @@ def link_account(session: Session, *, person: Person, now: datetime | None = Non
     return user
 
 
-def _record_role(session: Session, user: User, *, old: Role, new: Role) -> None:
+def _role_received(session: Session, user: User, *, old: Role) -> None:
     """A role the newsroom's sign-on gives is answered for in the audit log, as an admin's is: "role
     received from the newsroom" by the account that signed in with it."""
-    audit.record(
-        session,
-        actor=user,
-        action="role_from_newsroom",
-        target_type="user",
-        target_id=user.id,
-        target_label=user.username,
-        note=f"{old.value} → {new.value}",
-    )
+    audit.role_changed(session, actor=user, user=user, old=old, new=user.role, action="role_from_newsroom")
 
 
 def _shown_name(name: str | None) -> str | None:
