@@ -185,6 +185,11 @@ class Identity:
     email_verified: bool = True
     display_name: str | None = None
 
+    @property
+    def shown_name(self) -> str:
+        """As User.shown_name: the card of a reaction just posted is drawn with its author's Identity."""
+        return self.display_name or self.username
+
     @classmethod
     def of(cls, user: User, *, session_id: str) -> Identity:
         """The identity of a user who has just signed in."""

@@ -10,7 +10,8 @@ from sqlmodel import Session
 from app.models import ReplyKind, Role, Stance
 from app.models.schemas import CommentCreate
 from app.services import accounts, comments, editorial
-from tests.factories import make_article, make_comment, make_user
+from tests.conftest import ClientFor
+from tests.factories import make_article, make_comment, make_user, page_csrf
 
 
 def test_the_chosen_name_is_shown_wherever_the_comment_is(client: TestClient, session: Session) -> None:
@@ -43,3 +44,21 @@ def test_the_chosen_name_is_shown_wherever_the_comment_is(client: TestClient, se
     assert '<span class="handle">@helene</span>' in article_page
     feed = client.get("/articles/noms/comments.atom").text
     assert "<name>Hélène Dubois</name>" in feed
+
+
+def test_the_card_of_a_reaction_just_posted_names_its_author(client_for: ClientFor, session: Session) -> None:
+    """The card sent back to the composer is drawn with the poster's session identity, not a User row."""
+    make_article(session, slug="tout-juste")
+    named = make_user(session, username="helene_k")
+    accounts.update_profile(session, user=named, display_name="Hélène Kœnig", bio="")
+    plain = make_user(session, username="sans_nom")
+    for person, shown in ((named, "Hélène Kœnig"), (plain, "sans_nom")):
+        client = client_for(person)
+        token = page_csrf(client, "/articles/tout-juste")
+        fragment = client.post(
+            "/articles/tout-juste/comments",
+            data={"body": f"Un avis de {person.username}.", "stance": "for", "csrf_token": token},
+            headers={"HX-Request": "true", "X-CSRF-Token": token},
+        )
+        assert fragment.status_code == 201, fragment.text
+        assert f'<a class="author" href="/users/{person.username}">{shown}</a>' in fragment.text
